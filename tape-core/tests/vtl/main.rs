@@ -1,0 +1,38 @@
+//! Integration tests of the virtual tape library, on real files in temporary directories.
+
+mod boundaries;
+mod changer;
+mod crash;
+mod faults;
+mod model;
+mod operator;
+
+use tape_core::vtl::{LibraryConfig, VirtualLibrary};
+
+/// A library in a fresh temporary directory (kept alive by the returned guard).
+pub(crate) fn library(
+    slots: u16,
+    capacity: u64,
+    early_warning: u64,
+) -> (tempfile::TempDir, VirtualLibrary) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = LibraryConfig::default();
+    config.slots = slots;
+    config.capacity = capacity;
+    config.early_warning = early_warning;
+    let lib = VirtualLibrary::create(dir.path().join("lib"), &config).unwrap();
+    (dir, lib)
+}
+
+/// Deterministic block contents.
+pub(crate) fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}

@@ -53,7 +53,7 @@ fn load_write_unload_and_move_back_with_a_drive_handle_open() {
     ));
     drive.unload().unwrap();
     changer.move_medium(drive_el, slot2).unwrap();
-    assert!(matches!(drive.status().unwrap().medium, None));
+    assert!(drive.status().unwrap().medium.is_none());
     // Errors that mean the caller's inventory is stale.
     assert!(matches!(
         changer.move_medium(drive_el, slot2),

@@ -1,4 +1,10 @@
 //! Integration tests of the virtual tape library, on real files in temporary directories.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
 
 mod boundaries;
 mod changer;

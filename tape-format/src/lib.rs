@@ -2,3 +2,16 @@
 //!
 //! Pure: every decoder works on `&[u8]` and every encoder on `&mut Vec<u8>`; nothing here touches a
 //! device. See `../shared/reference/mtf.md` for the layouts this crate implements.
+
+pub mod attrs;
+pub mod block;
+pub mod catalog;
+pub mod checksum;
+pub mod date;
+pub mod decoded;
+pub mod error;
+pub mod ids;
+mod le;
+pub mod os_nt;
+pub mod stream;
+pub mod strings;

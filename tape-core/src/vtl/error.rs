@@ -48,14 +48,6 @@ pub enum VtlError {
     /// No such cartridge.
     #[error("no cartridge with barcode {0} in this library")]
     NoSuchCartridge(String),
-    /// The drive holds a loaded cartridge.
-    #[error("drive {drive} holds {barcode}, loaded; eject it first")]
-    DriveOccupied {
-        /// The drive.
-        drive: usize,
-        /// What it holds.
-        barcode: String,
-    },
     /// The drive is empty.
     #[error("drive {0} is empty")]
     DriveEmpty(usize),

@@ -254,7 +254,16 @@ impl VirtualLibrary {
             .new_barcode(kind == MediumKind::Cleaning)
             .map_err(VtlError::InvalidConfig)?;
         Image::create(&self.image_path(&tag))?;
-        let slot = match state.slots.iter().position(Option::is_none) {
+        // An empty slot that is no cartridge's home (a loaded cartridge's home stays free).
+        let homes: Vec<usize> = state
+            .cartridges
+            .values()
+            .filter_map(|c| c.home)
+            .map(usize::from)
+            .collect();
+        let free =
+            (0..state.slots.len()).find(|&i| state.slots[i].is_none() && !homes.contains(&(i + 1)));
+        let slot = match free {
             Some(i) => i,
             None => {
                 state.slots.push(None);

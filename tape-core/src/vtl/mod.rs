@@ -37,6 +37,8 @@
 mod changer;
 mod drive;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod image;
 mod library;
 mod operator;

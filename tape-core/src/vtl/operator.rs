@@ -143,28 +143,28 @@ impl VirtualLibrary {
         })
     }
 
-    /// An operator puts a cartridge into drive `drive`; the drive loads it. A cartridge that
-    /// the drive had ejected is taken out first and put back in a slot. Returns the barcode
-    /// inserted.
+    /// An operator puts a cartridge into drive `drive`; the drive loads it. A cartridge already
+    /// in the drive is taken out first and put back in a slot — unless another process has the
+    /// drive open with that cartridge loaded, in which case the drive refuses (eject it first, or
+    /// let the job unload it). Returns the barcode inserted.
     pub fn insert(&self, drive: usize, source: InsertSource) -> Result<VolumeTag, VtlError> {
+        let holder = self.drive_holder(drive);
         self.modify(|state| {
             check_drive(state, drive)?;
-            let ejected = match (&state.drives[drive].cartridge, state.drives[drive].loaded) {
-                (Some(tag), true) => {
-                    return Err(VtlError::DriveOccupied {
-                        drive,
-                        barcode: tag.to_string(),
-                    });
-                }
-                (tag, _) => tag.clone(),
-            };
+            let current = state.drives[drive].cartridge.clone();
+            if let (Some(pid), Some(_), true) = (&holder, &current, state.drives[drive].loaded) {
+                return Err(VtlError::DriveInUse {
+                    drive,
+                    pid: pid.clone(),
+                });
+            }
             let tag = match source {
                 InsertSource::Barcode(tag) => tag,
-                InsertSource::NextBlank => self.next_blank(state, ejected.as_ref())?,
+                InsertSource::NextBlank => self.next_blank(state, current.as_ref())?,
             };
-            if ejected.as_ref() != Some(&tag) {
+            if current.as_ref() != Some(&tag) {
                 take_out(state, &tag)?;
-                if let Some(old) = ejected {
+                if let Some(old) = current {
                     state.drives[drive].cartridge = None;
                     put_away(state, &old)?;
                 }

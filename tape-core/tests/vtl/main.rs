@@ -42,3 +42,21 @@ pub(crate) fn pattern(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The committed fuzz corpus and crashes replay through the same oracle as the fuzzer.
+#[test]
+fn fuzz_corpus_replays_without_panics() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let mut count = 0;
+    for sub in ["corpus/vtl_image", "regressions/vtl_image"] {
+        let Ok(entries) = std::fs::read_dir(root.join(sub)) else {
+            continue;
+        };
+        for entry in entries {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            tape_core::vtl::fuzzing::mount_image(&bytes);
+            count += 1;
+        }
+    }
+    assert!(count >= 3, "the seed corpus is missing ({count} inputs)");
+}

@@ -40,18 +40,27 @@ fn next_blank_skips_written_and_protected_cartridges() {
 }
 
 #[test]
-fn inserting_into_a_drive_with_a_loaded_cartridge_is_refused() {
+fn inserting_into_an_idle_drive_swaps_but_a_drive_in_use_refuses() {
     let (_dir, lib) = library(2, 1 << 20, 1 << 16);
     lib.insert(0, InsertSource::NextBlank).unwrap();
-    match lib.insert(0, InsertSource::Barcode(tag("VT0002"))) {
-        Err(VtlError::DriveOccupied { drive: 0, barcode }) => assert_eq!(barcode, "VT0001"),
-        other => panic!("expected DriveOccupied, got {other:?}"),
+    // Nobody uses the drive: the operator takes VT0001 out and puts VT0002 in.
+    assert_eq!(
+        lib.insert(0, InsertSource::Barcode(tag("VT0002"))).unwrap(),
+        tag("VT0002")
+    );
+    let status = lib.status().unwrap();
+    assert_eq!(
+        status.slots[0].cartridge.as_ref().unwrap().barcode,
+        tag("VT0001")
+    );
+    let drive = lib.drive(0).unwrap();
+    match lib.insert(0, InsertSource::Barcode(tag("VT0001"))) {
+        Err(VtlError::DriveInUse { drive: 0, pid }) => {
+            assert_eq!(pid, std::process::id().to_string())
+        }
+        other => panic!("expected DriveInUse, got {other:?}"),
     }
-    assert!(matches!(
-        lib.insert(0, InsertSource::Barcode(tag("VT0099"))),
-        Err(VtlError::DriveOccupied { .. })
-    ));
-    lib.eject(0, false).unwrap();
+    drop(drive);
     assert!(matches!(
         lib.insert(0, InsertSource::Barcode(tag("VT0099"))),
         Err(VtlError::NoSuchCartridge(_))

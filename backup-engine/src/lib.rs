@@ -1,1 +1,24 @@
-//! placeholder
+//! The backup engine: jobs, media policies, restore and catalog, generic over the device traits
+//! of `tape-core` and writing the Microsoft Tape Format through `tape-format`.
+//!
+//! # The model
+//!
+//! * The engine does I/O on files and devices it is given, and nothing else: it never prints
+//!   (it reports [`JobEvent`]s to an [`EventSink`]), never exits, never reads stdin and never
+//!   sleeps. Asking a person goes through the [`Operator`] trait; time comes from a [`Clock`].
+//! * What happens when a medium is full or missing is a [`MediaPolicy`](policy::MediaPolicy):
+//!   [`AbortPolicy`](policy::AbortPolicy), [`PromptPolicy`](policy::PromptPolicy),
+//!   [`ChangerPolicy`](policy::ChangerPolicy), composed with a
+//!   [`PolicyChain`](policy::PolicyChain). The same machinery brings the right media back, in
+//!   order, for a restore.
+
+mod clock;
+mod events;
+pub mod media;
+mod operator;
+pub mod policy;
+mod time;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use events::{Detail, EventLog, EventSink, JobEvent};
+pub use operator::{NotifyError, Operator, OperatorReply, OperatorRequest, Purpose, Resolution};

@@ -1,0 +1,151 @@
+//! End-of-media behaviour as an explicit, pluggable policy.
+//!
+//! When the drive reports early warning (backup), when a job starts without a usable medium,
+//! or when a restore needs the next medium of a family, the engine asks a [`MediaPolicy`] for
+//! a medium. A policy either loads one into the drive ([`Supply::Loaded`]; the engine then checks
+//! it and may refuse it, asking again), passes ([`Supply::Declined`]: the next policy of a
+//! [`PolicyChain`] gets its turn), or ends the search ([`Supply::Stop`]). The three built-in
+//! policies — [`AbortPolicy`], [`PromptPolicy`] and [`ChangerPolicy`] — are small and compose:
+//! `changer, then prompt, then abort` is one chain.
+
+mod abort;
+mod chain;
+mod changer;
+mod prompt;
+
+use std::time::Duration;
+
+use tape_core::{TapeDrive, VolumeTag};
+
+pub use abort::AbortPolicy;
+pub use chain::PolicyChain;
+pub use changer::{ChangerPolicy, MediaDirectory, MediumUsage, NoDirectory};
+pub use prompt::{OnTimeout, PromptOptions, PromptPolicy};
+
+use crate::{Clock, EventSink, Purpose};
+
+/// What the engine needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaRequest {
+    /// Backup or restore.
+    pub purpose: Purpose,
+    /// The job's name.
+    pub job: String,
+    /// The media family, once known.
+    pub family: Option<u32>,
+    /// Which medium of the family, from 1.
+    pub sequence: u16,
+    /// The barcode wanted, when known.
+    pub barcode: Option<VolumeTag>,
+    /// Media that must not be offered again: those already used by this job and those refused.
+    pub exclude: Vec<VolumeTag>,
+    /// Why media were refused during this request, latest last.
+    pub refusals: Vec<String>,
+}
+
+impl MediaRequest {
+    /// A request for the medium `sequence` of `family` (or of a new family).
+    pub fn new(
+        purpose: Purpose,
+        job: impl Into<String>,
+        family: Option<u32>,
+        sequence: u16,
+    ) -> Self {
+        Self {
+            purpose,
+            job: job.into(),
+            family,
+            sequence,
+            barcode: None,
+            exclude: Vec::new(),
+            refusals: Vec::new(),
+        }
+    }
+}
+
+/// What a policy did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Supply {
+    /// A medium is loaded in the drive; the engine checks it next.
+    Loaded,
+    /// This policy cannot help; the reason is reported if no other policy can either.
+    Declined(String),
+    /// Stop looking: the job ends (a backup closes its set cleanly on the medium it has).
+    Stop(Stop),
+}
+
+/// Why a search for media stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The job's policy says abort at the end of a medium.
+    Abort,
+    /// Someone cancelled the request.
+    Cancelled(String),
+    /// Nobody supplied a medium in time.
+    TimedOut {
+        /// How long the job waited.
+        waited: Duration,
+    },
+    /// Every policy declined; their reasons.
+    NoMedium(String),
+    /// Too many media were refused in a row.
+    TooManyRefusals(usize),
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Abort => {
+                f.write_str("the media policy is to abort when a medium is full or missing")
+            }
+            Self::Cancelled(why) => write!(f, "the request for a medium was cancelled ({why})"),
+            Self::TimedOut { waited } => {
+                write!(
+                    f,
+                    "no medium was supplied within {}",
+                    crate::time::format_duration(*waited)
+                )
+            }
+            Self::NoMedium(why) => write!(f, "no usable medium: {why}"),
+            Self::TooManyRefusals(n) => write!(f, "{n} media were offered and refused"),
+        }
+    }
+}
+
+/// What a policy may use while it works.
+pub struct PolicyContext<'a> {
+    /// The drive the medium must go into.
+    pub drive: &'a mut dyn TapeDrive,
+    /// The time.
+    pub clock: &'a dyn Clock,
+    /// Where to report what happens.
+    pub events: &'a mut dyn EventSink,
+}
+
+/// Supplies media when the engine needs them.
+pub trait MediaPolicy {
+    /// A short name for logs ("changer", "prompt", "abort").
+    fn name(&self) -> &str;
+
+    /// Tries to load a medium satisfying `request` into the drive.
+    fn supply(&mut self, request: &MediaRequest, cx: &mut PolicyContext<'_>) -> Supply;
+}
+
+impl<P: MediaPolicy + ?Sized> MediaPolicy for Box<P> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn supply(&mut self, request: &MediaRequest, cx: &mut PolicyContext<'_>) -> Supply {
+        (**self).supply(request, cx)
+    }
+}
+
+impl<P: MediaPolicy + ?Sized> MediaPolicy for &mut P {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn supply(&mut self, request: &MediaRequest, cx: &mut PolicyContext<'_>) -> Supply {
+        (**self).supply(request, cx)
+    }
+}

@@ -13,5 +13,8 @@ pub mod error;
 pub mod ids;
 mod le;
 pub mod os_nt;
+pub mod path;
+pub mod reader;
 pub mod stream;
 pub mod strings;
+pub mod writer;

@@ -1,0 +1,250 @@
+//! End-of-set processing (mtf.md §7, §10.2): optional ESPB, filemark, ESET; with the Type 1
+//! catalog the first ESET carries the `TFDD` and `TSMP` streams, each starting on a physical block
+//! boundary, and a second ESET holds their PBAs; filemark. Also the regeneration of that sequence
+//! on a continuation medium (EOM cases g–j and k–q, mtf.md §9.4–9.5).
+
+use super::context::Context;
+use super::job::{DblkJob, Job, LogKind, Marker, Role};
+use super::{MediaWriter, WriteError};
+use crate::attrs::{BlockAttributes, StreamMediaAttributes};
+use crate::block::{Body, Dblk, Eset};
+use crate::catalog::{FddEntry, FddSpool, SetMap};
+use crate::ids::StreamId;
+use crate::le::{align_up, to_u64};
+use crate::stream::{STREAM_HEADER_LEN, StreamHeader};
+
+/// Size of a `FEND` entry.
+const FEND_LEN: u64 = 36;
+
+impl<S: FddSpool> MediaWriter<S> {
+    /// Closes the open data set: end-of-set blocks, the catalog if enabled, filemarks.
+    pub fn end_set(&mut self) -> Result<(), WriteError> {
+        self.check_input("end_set")?;
+        self.close_owner("end_set")?;
+        let mut set = self.set.take().ok_or(WriteError::Sequence {
+            call: "end_set",
+            reason: "no open set",
+        })?;
+        set.closing = true;
+        let cbid = set.next_cbid;
+        let eset = Eset {
+            attributes: set.info.backup_type,
+            corrupt_files: set.corrupt,
+            fdd_media_sequence: 0,
+            set_number: set.info.set_number,
+            media_write_date: set.info.date,
+            ..Eset::default()
+        };
+        let mut dblk = Dblk::new(Body::Eset(eset));
+        dblk.header.string_type = crate::strings::StringType::None;
+        self.last_eset = Some(dblk);
+        self.last_counts = Some(set);
+        self.jobs.push_back(Job::Marker(Marker::ClosingStart));
+        self.jobs.push_back(Job::AlignPhysical { cbid });
+        self.jobs.push_back(Job::Barrier);
+        self.jobs.push_back(Job::Filemark);
+        let eset1 = self.eset_job(Role::Eset1, false);
+        self.jobs.push_back(eset1);
+        self.push_eset_tail(None);
+        self.pump()
+    }
+
+    /// ESET job of `role` built from the set being closed.
+    fn eset_job(&self, role: Role, continuation: bool) -> Job {
+        let mut dblk = self
+            .last_eset
+            .clone()
+            .unwrap_or_else(|| Dblk::new(Body::Eset(Eset::default())));
+        if continuation {
+            dblk.header.attributes |= BlockAttributes::CONTINUATION;
+        }
+        if role == Role::Eset1 && self.opts.catalog && self.phys <= 0xFFFC {
+            // The TFDD stream header starts on the next physical block (mtf.md §10.2).
+            dblk.header.first_event = u16::try_from(self.phys).unwrap_or(0);
+        }
+        Job::Dblk(Box::new(DblkJob {
+            dblk,
+            role,
+            name_stream: None,
+        }))
+    }
+
+    /// Everything after the first ESET: catalog streams, second ESET, filemark.
+    /// `fdd_from`: `None` = whole FDD; `Some(None)` = FDD already complete; `Some(Some(o))` =
+    /// continue from spool offset `o`.
+    fn push_eset_tail(&mut self, fdd_from: Option<Option<u64>>) {
+        if self.opts.catalog {
+            match fdd_from {
+                None => self.jobs.push_back(Job::Fdd {
+                    from: 0,
+                    force_continue: false,
+                }),
+                Some(Some(o)) => self.jobs.push_back(Job::Fdd {
+                    from: o,
+                    force_continue: true,
+                }),
+                Some(None) => {}
+            }
+            self.jobs.push_back(Job::SetMap);
+            self.jobs.push_back(Job::Spad { physical: true });
+            let eset2 = self.eset_job(Role::Eset2, false);
+            self.jobs.push_back(eset2);
+        }
+        self.jobs.push_back(Job::Spad { physical: true });
+        self.jobs.push_back(Job::Filemark);
+        self.jobs.push_back(Job::Marker(Marker::SetClosed));
+        self.jobs.push_back(Job::Barrier);
+    }
+
+    /// The end-of-set sequence again, on a continuation medium.
+    pub(super) fn closing_continuation(&mut self, ctx: &Context) -> Vec<Job> {
+        let saved: Vec<Job> = self.jobs.drain(..).collect();
+        let Some(c) = &ctx.closing else {
+            return Vec::new();
+        };
+        if let Some(sset) = &ctx.sset {
+            let mut j = (**sset).clone();
+            j.dblk.header.attributes |= BlockAttributes::CONTINUATION | BlockAttributes::EOS_AT_EOM;
+            self.jobs.push_back(Job::Dblk(Box::new(j)));
+            self.jobs.push_back(Job::Spad { physical: true });
+            self.jobs.push_back(Job::Filemark);
+        }
+        let eset1 = match &c.eset1 {
+            Some(j) => {
+                let mut j = (**j).clone();
+                j.dblk.header.attributes |= BlockAttributes::CONTINUATION;
+                Job::Dblk(Box::new(j))
+            }
+            None => self.eset_job(Role::Eset1, false),
+        };
+        self.jobs.push_back(eset1);
+        let spool_len = self.spool.len();
+        let fdd_from = match c.fdd_written {
+            None if c.eset1.is_some() && c.closed => Some(None),
+            None => None,
+            Some(w) if w >= spool_len => Some(None),
+            Some(w) => Some(Some(w)),
+        };
+        self.push_eset_tail(fdd_from);
+        let out = self.jobs.drain(..).collect();
+        self.jobs.extend(saved);
+        out
+    }
+
+    /// ESPB + physical SPAD when the set body does not end on a physical block boundary.
+    pub(super) fn frame_align(&mut self, cbid: u32) {
+        if self.pos % self.phys == 0 {
+            self.eset_cbid = cbid;
+            return;
+        }
+        let mut espb = Dblk::new(Body::Espb);
+        espb.header.cbid = cbid;
+        self.eset_cbid = cbid.wrapping_add(1);
+        self.jobs.push_front(Job::Spad { physical: true });
+        self.jobs.push_front(Job::Dblk(Box::new(DblkJob {
+            dblk: espb,
+            role: Role::Plain,
+            name_stream: None,
+        })));
+    }
+
+    /// `TFDD` header; queues the entries, the `FEND` and the zeros up to the physical boundary.
+    pub(super) fn frame_fdd_header(
+        &mut self,
+        from: u64,
+        force_continue: bool,
+    ) -> Result<(), WriteError> {
+        let spool_len = self.spool.len();
+        let remaining = spool_len.saturating_sub(from);
+        let cont = force_continue || from > 0;
+        let hdr_end = self.pos + to_u64(STREAM_HEADER_LEN);
+        let data_start = if cont {
+            align_up(hdr_end, self.flb)
+        } else {
+            hdr_end
+        };
+        let fend_pos = data_start + remaining;
+        let end = align_up(fend_pos + FEND_LEN, self.phys);
+        let mut header = StreamHeader::new(StreamId::TFDD, end - data_start);
+        if cont {
+            header.media_attributes |= StreamMediaAttributes::CONTINUE;
+        } else {
+            self.fdd_pba = (self.pos / self.phys, self.seq);
+        }
+        self.emit(
+            &header.encode(),
+            LogKind::Stream {
+                header,
+                written_before: from,
+            },
+        );
+        let fend_len = u16::try_from(end - fend_pos).unwrap_or(36);
+        let mut fend = Vec::with_capacity(64);
+        FddEntry::end(fend_len).encode(&mut fend)?;
+        let zeros = end - fend_pos - FEND_LEN;
+        self.jobs.push_front(Job::EndStream);
+        self.jobs.push_front(Job::Zeros { remaining: zeros });
+        self.jobs.push_front(Job::Bytes {
+            data: fend,
+            done: 0,
+        });
+        self.jobs.push_front(Job::Spool {
+            next: from,
+            end: spool_len,
+        });
+        if cont {
+            self.jobs.push_front(Job::Fill);
+        }
+        Ok(())
+    }
+
+    /// `TSMP` header and the whole Set Map (regenerated, so it is never split).
+    pub(super) fn frame_set_map(&mut self) -> Result<(), WriteError> {
+        let body = self.set_map()?.encode()?;
+        self.tsmp_pba = self.pos / self.phys;
+        let header = StreamHeader::new(StreamId::TSMP, to_u64(body.len()));
+        self.emit(
+            &header.encode(),
+            LogKind::Stream {
+                header,
+                written_before: 0,
+            },
+        );
+        self.jobs.push_front(Job::EndStream);
+        self.jobs.push_front(Job::Bytes {
+            data: body,
+            done: 0,
+        });
+        Ok(())
+    }
+
+    /// The family's Set Map: earlier sets, then every SSET framed in this session.
+    fn set_map(&mut self) -> Result<SetMap, WriteError> {
+        let (fdd_pba, fdd_seq) = self.fdd_pba;
+        if let Some(c) = &self.last_counts {
+            for t in self
+                .sm
+                .iter_mut()
+                .filter(|t| t.entry.set_number == c.info.set_number)
+            {
+                let e = &mut t.entry;
+                e.fdd_pba = fdd_pba;
+                e.fdd_media_sequence = fdd_seq;
+                e.directories = c.dirs;
+                e.files = c.files;
+                e.corrupt_files = c.corrupt;
+                e.displayable_size = c.size;
+            }
+        }
+        let mut entries = self.prior_set_map.clone();
+        for t in &self.sm {
+            let mut e = t.entry.clone();
+            e.volumes = t.volumes.iter().map(|(_, v)| v.clone()).collect();
+            entries.push(e);
+        }
+        Ok(SetMap {
+            media_family_id: self.opts.media_family_id,
+            entries,
+        })
+    }
+}

@@ -1,0 +1,388 @@
+//! End of medium (mtf.md §9): the EOTM on the full medium and the continuation on the next.
+//!
+//! At the split point S (everything before it is on the medium) the committed context says where
+//! the logical position is. What follows S — framed but unacknowledged items and queued jobs — is
+//! turned back into jobs and re-framed on the new medium behind `TAPE*` + filemark and the
+//! continuation DBLKs:
+//!
+//! * inside a set body (cases a–f): `SSET*`, `VOLB*`, `DIRB*` and the open DBLK (`FILE*`, or the
+//!   VOLB/DIRB itself) if its streams are unfinished; a stream split in its data continues with a
+//!   `STREAM_CONTINUE` header copy announcing the remaining bytes, zero fill to the next FLB and
+//!   the rest (mtf.md §9.3); a stream header split in two is written again whole; a split `SPAD`
+//!   is dropped. FLAs follow the span rule (mtf.md §9.2): the continuation DBLKs take the FLAs
+//!   just below the FLA of S.
+//! * during or after end-of-set processing (cases g–j, k–q): `SSET*` with `MTF_EOS_AT_EOM`,
+//!   filemark, the ESET again (`ESET*` if it was already written), the rest of the FDD (from the
+//!   spool offset reached) and always the whole Set Map, second ESET, filemark.
+
+use super::context::Context;
+use super::job::{DblkJob, Job, LogItem, LogKind, Role};
+use super::{MediaWriter, MediumInfo, State, WriteError};
+use crate::attrs::{BlockAttributes, TapeAttributes};
+use crate::block::{Body, Dblk, Eotm, Tape};
+use crate::catalog::{FddSpool, catalog_type};
+use crate::ids::BlockType;
+use crate::le::{align_up, to_u64, to_usize};
+use crate::stream::{STREAM_HEADER_LEN, pad4};
+
+/// What the next medium must start with.
+#[derive(Debug, Clone)]
+pub(super) struct Resume {
+    ctx: Context,
+    /// Jobs after `TAPE*` + filemark.
+    jobs: Vec<Job>,
+    /// FLA of the split point, and whether it anchors a set body (else end-of-set regeneration).
+    fla_span: u64,
+    in_body: bool,
+    /// Number of leading jobs that form the continuation prefix (for the FLA anchor).
+    prefix_len: usize,
+}
+
+impl<S: FddSpool> MediaWriter<S> {
+    /// Ends the current medium after early warning: queues filemark, `EOTM` + `SPAD`, filemark.
+    /// Drain the outputs, then call [`MediaWriter::continue_on_new_medium`]. May also be called
+    /// without early warning to end a medium on purpose.
+    pub fn end_of_medium(&mut self) -> Result<(), WriteError> {
+        if self.ready.is_some() {
+            return Err(WriteError::OutputPending);
+        }
+        if !matches!(self.state, State::Writing | State::EarlyWarning) {
+            return Err(WriteError::Sequence {
+                call: "end_of_medium",
+                reason: "no medium being written",
+            });
+        }
+        let after_filemark = self.committed.after_filemark;
+        self.take_tail();
+        if !after_filemark {
+            self.jobs.push_back(Job::Filemark);
+        }
+        let mut eotm = Dblk::new(Body::Eotm(Eotm::default()));
+        eotm.header.string_type = crate::strings::StringType::None;
+        self.jobs.push_back(Job::Dblk(Box::new(DblkJob {
+            dblk: eotm,
+            role: Role::Eotm,
+            name_stream: None,
+        })));
+        self.jobs.push_back(Job::Spad { physical: true });
+        self.jobs.push_back(Job::Filemark);
+        self.state = State::Closing;
+        Ok(())
+    }
+
+    /// Starts the next medium of the family (sequence + 1) and re-frames everything that did not
+    /// make it onto the previous one.
+    pub fn continue_on_new_medium(&mut self, medium: MediumInfo) -> Result<(), WriteError> {
+        if self.state != State::NeedMedium {
+            return Err(WriteError::Sequence {
+                call: "continue_on_new_medium",
+                reason: "medium not ended",
+            });
+        }
+        let resume = self.resume.take().ok_or(WriteError::Sequence {
+            call: "continue_on_new_medium",
+            reason: "nothing to resume",
+        })?;
+        self.seq = self.seq.wrapping_add(1);
+        self.medium = medium;
+        self.reset_medium();
+        self.front = resume.ctx.clone();
+        self.committed = resume.ctx;
+        let head = vec![
+            self.tape_job(true),
+            Job::Spad { physical: true },
+            Job::Filemark,
+        ];
+        let x = self.measure(&head, 0);
+        let r = self.measure(&resume.jobs[..resume.prefix_len], x);
+        self.anchor = if resume.in_body {
+            (x + (r - x) / self.flb * self.flb, resume.fla_span)
+        } else {
+            (x + self.flb, resume.fla_span)
+        };
+        self.jobs.extend(head);
+        self.jobs.extend(resume.jobs);
+        self.state = State::Writing;
+        Ok(())
+    }
+
+    fn reset_medium(&mut self) {
+        self.pos = 0;
+        self.acked = 0;
+        self.buf.clear();
+        self.log.clear();
+        self.jobs.clear();
+        self.ready = None;
+        self.filemarks.clear();
+        self.last_eset_pba = None;
+    }
+
+    /// The TAPE job for the current medium.
+    pub(super) fn tape_job(&self, continuation: bool) -> Job {
+        let st = crate::strings::StringType::Unicode;
+        let mut attributes = TapeAttributes::empty();
+        if self.opts.soft_filemarks {
+            attributes |= TapeAttributes::SOFT_FILEMARK;
+        }
+        if self.medium.label_is_media_label && self.medium.label.is_some() {
+            attributes |= TapeAttributes::MEDIA_LABEL;
+        }
+        let tape = Tape {
+            media_family_id: self.opts.media_family_id,
+            attributes,
+            media_sequence: self.seq,
+            soft_filemark_size: u16::try_from(self.phys / 512).unwrap_or(u16::MAX),
+            catalog_type: if self.opts.catalog {
+                catalog_type::TYPE1
+            } else {
+                catalog_type::NONE
+            },
+            media_name: st.encode(&self.medium.name),
+            media_description: st.encode(self.medium.label.as_deref().unwrap_or("")),
+            software_name: st.encode(&self.opts.software_name),
+            flb_size: self.opts.flb_size,
+            software_vendor: self.opts.software_vendor,
+            media_date: self.medium.date,
+            major_version: 1,
+            ..Tape::default()
+        };
+        let mut dblk = Dblk::new(Body::Tape(tape));
+        if continuation {
+            dblk.header.attributes |= BlockAttributes::CONTINUATION;
+        }
+        if self.opts.catalog {
+            dblk.header.attributes |=
+                BlockAttributes::TAPE_SET_MAP_EXISTS | BlockAttributes::TAPE_FDD_ALLOWED;
+        }
+        Job::Dblk(Box::new(DblkJob {
+            dblk,
+            role: Role::Plain,
+            name_stream: None,
+        }))
+    }
+
+    /// Position after framing `jobs` from `start` (a dry run).
+    fn measure(&self, jobs: &[Job], start: u64) -> u64 {
+        let hdr = to_u64(STREAM_HEADER_LEN);
+        jobs.iter().fold(start, |p, j| match j {
+            Job::Dblk(d) => {
+                let mut v = Vec::new();
+                p + d.dblk.encode(&mut v).map(to_u64).unwrap_or(0)
+            }
+            Job::Stream { .. } => p + hdr,
+            Job::Bytes { data, done } => p + to_u64(data.len() - done),
+            Job::Zeros { remaining } => p + remaining,
+            Job::EndStream => p + pad4(p),
+            Job::Spad { physical } => {
+                align_up(p + hdr, if *physical { self.phys } else { self.flb })
+            }
+            Job::Fill => align_up(p, self.flb),
+            Job::Filemark if self.opts.soft_filemarks => p + self.phys,
+            _ => p,
+        })
+    }
+
+    /// Cuts the medium at the acknowledged position and prepares what the next medium re-frames.
+    pub(super) fn take_tail(&mut self) {
+        let s = self.acked;
+        let items: Vec<LogItem> = self.log.drain(..).collect();
+        let pending: Vec<Job> = self.jobs.drain(..).collect();
+        let buf = std::mem::take(&mut self.buf);
+        self.ready = None;
+        self.pos = s;
+        let ctx = self.committed.clone();
+        let fla_span = self.fla_at(s);
+        self.sm.retain_mut(|t| {
+            t.volumes.retain(|(p, _)| !(t.seq == self.seq && *p >= s));
+            !(t.seq == self.seq && t.pos >= s)
+        });
+        let data = |it: &LogItem, from: u64| -> Vec<u8> {
+            let a = to_usize(from.saturating_sub(s));
+            let b = to_usize(it.end.saturating_sub(s));
+            buf.get(a..b).map(<[u8]>::to_vec).unwrap_or_default()
+        };
+        let resume = match &ctx.closing {
+            Some(c) => {
+                let fla = c.body_end_fla;
+                let mut jobs = self.closing_continuation(&ctx);
+                let prefix_len = jobs.len();
+                if c.closed {
+                    jobs.extend(
+                        items
+                            .iter()
+                            .filter(|i| i.end > s)
+                            .filter_map(|i| convert(i, &data)),
+                    );
+                    jobs.extend(pending);
+                }
+                Resume {
+                    ctx,
+                    jobs,
+                    fla_span: fla,
+                    in_body: false,
+                    prefix_len,
+                }
+            }
+            None if ctx.sset.is_some() => {
+                let (mut jobs, rest) = self.body_prefix(&ctx, s, &items, &data);
+                let prefix_len = jobs.len();
+                jobs.extend(rest);
+                jobs.extend(pending);
+                Resume {
+                    ctx,
+                    jobs,
+                    fla_span,
+                    in_body: true,
+                    prefix_len,
+                }
+            }
+            None => {
+                let mut jobs: Vec<Job> = items.iter().filter_map(|i| convert(i, &data)).collect();
+                jobs.extend(pending);
+                Resume {
+                    ctx,
+                    jobs,
+                    fla_span,
+                    in_body: false,
+                    prefix_len: 0,
+                }
+            }
+        };
+        self.resume = Some(resume);
+    }
+
+    /// Continuation DBLKs for a split inside a set body, and the re-framed rest.
+    fn body_prefix(
+        &self,
+        ctx: &Context,
+        s: u64,
+        items: &[LogItem],
+        data: &dyn Fn(&LogItem, u64) -> Vec<u8>,
+    ) -> (Vec<Job>, Vec<Job>) {
+        let straddle = items.first().filter(|i| i.pos < s);
+        let mut rest: &[LogItem] = if straddle.is_some() {
+            &items[1..]
+        } else {
+            items
+        };
+        let first_is_spad = |i: Option<&LogItem>| {
+            i.is_some_and(|i| matches!(i.kind, LogKind::Spad { .. } | LogKind::Pad))
+        };
+        let owner_open =
+            ctx.owner.is_some() && !first_is_spad(straddle) && !first_is_spad(rest.first());
+        if !owner_open {
+            // The open DBLK is finished: drop its (split) SPAD.
+            while first_is_spad(rest.first()) {
+                rest = &rest[1..];
+            }
+        }
+        let mut chain: Vec<&DblkJob> = Vec::new();
+        chain.extend(ctx.sset.as_deref());
+        chain.extend(ctx.volume.as_deref());
+        chain.extend(ctx.dir.as_deref());
+        let owner = ctx.owner.as_deref().filter(|_| owner_open);
+        if let Some(o) = owner
+            && !matches!(
+                o.dblk.header.block_type,
+                BlockType::SSET | BlockType::VOLB | BlockType::DIRB
+            )
+        {
+            chain.push(o);
+        }
+        let mut jobs = Vec::new();
+        for (i, j) in chain.iter().enumerate() {
+            let mut j = (*j).clone();
+            j.dblk.header.attributes |= BlockAttributes::CONTINUATION;
+            let name = j.name_stream.clone();
+            jobs.push(Job::Dblk(Box::new(j)));
+            if let Some((id, bytes)) = name {
+                let header = crate::stream::StreamHeader::new(id, to_u64(bytes.len()));
+                jobs.push(Job::Stream {
+                    header,
+                    written_before: 0,
+                    force_continue: false,
+                });
+                jobs.push(Job::Bytes {
+                    data: bytes,
+                    done: 0,
+                });
+                jobs.push(Job::EndStream);
+            }
+            if i + 1 < chain.len() || owner.is_none() {
+                jobs.push(Job::Spad { physical: false });
+            }
+        }
+        let mut tail = Vec::new();
+        if owner.is_some() {
+            let in_name = ctx.in_name_stream()
+                || straddle.is_some_and(|i| matches!(&i.kind, LogKind::Stream { header, .. } if header.id == crate::ids::StreamId::PNAM || header.id == crate::ids::StreamId::FNAM));
+            if in_name {
+                // The name stream was repeated whole with the DBLK: skip its remainder.
+                let mut k = 0;
+                while k < rest.len() && rest[k].kind != LogKind::EndStream {
+                    k += 1;
+                }
+                rest = rest.get(k + 1..).unwrap_or(&[]);
+            } else {
+                match (straddle, ctx.stream) {
+                    (Some(it), Some((header, w))) if it.kind == LogKind::Data => {
+                        let written = w + (s - it.pos);
+                        jobs.push(Job::Stream {
+                            header,
+                            written_before: written,
+                            force_continue: true,
+                        });
+                        jobs.push(Job::Fill);
+                        tail.push(Job::Bytes {
+                            data: data(it, s),
+                            done: 0,
+                        });
+                    }
+                    (Some(it), _) => tail.extend(convert(it, data)),
+                    (None, Some((header, w))) => {
+                        jobs.push(Job::Stream {
+                            header,
+                            written_before: w,
+                            force_continue: true,
+                        });
+                        jobs.push(Job::Fill);
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        tail.extend(rest.iter().filter_map(|i| convert(i, data)));
+        (jobs, tail)
+    }
+}
+
+/// A logged item as a job to frame again.
+fn convert(it: &LogItem, data: &dyn Fn(&LogItem, u64) -> Vec<u8>) -> Option<Job> {
+    Some(match &it.kind {
+        LogKind::Dblk(j) => Job::Dblk(j.clone()),
+        LogKind::Stream {
+            header,
+            written_before,
+        } => Job::Stream {
+            header: *header,
+            written_before: *written_before,
+            force_continue: false,
+        },
+        LogKind::Data => Job::Bytes {
+            data: data(it, it.pos),
+            done: 0,
+        },
+        LogKind::Spool { from } => Job::Spool {
+            next: *from,
+            end: *from + (it.end - it.pos),
+        },
+        LogKind::EndStream => Job::EndStream,
+        LogKind::Spad { physical } => Job::Spad {
+            physical: *physical,
+        },
+        LogKind::Pad => return None,
+        LogKind::Fill => Job::Fill,
+        LogKind::HardFilemark | LogKind::SoftFilemark => Job::Filemark,
+        LogKind::Marker(m) => Job::Marker(*m),
+    })
+}

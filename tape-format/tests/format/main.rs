@@ -1,0 +1,4 @@
+//! Integration tests of the MTF codec; modules mirror `src/`.
+
+mod harness;
+mod writer;

@@ -17,8 +17,11 @@ mod events;
 pub mod media;
 mod operator;
 pub mod policy;
+mod selection;
 mod time;
+pub mod walk;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::{Detail, EventLog, EventSink, JobEvent};
 pub use operator::{NotifyError, Operator, OperatorReply, OperatorRequest, Purpose, Resolution};
+pub use selection::{Selection, SelectionError};

@@ -7,6 +7,7 @@
 )]
 
 mod policy;
+mod walk;
 
 use std::time::{Duration, SystemTime};
 

@@ -184,9 +184,7 @@ impl MediaReader {
                 checksum: ChecksumStatus::Missing,
             });
         }
-        if let Some(st) = self.stream.take()
-            && st.mode != Mode::Skip
-        {
+        if self.suspended.take().is_some() {
             self.queue.push_back(Event::Damaged {
                 error: DecodeError::MissingData("stream continuation"),
                 offset,
@@ -207,6 +205,12 @@ impl MediaReader {
     fn on_dblk(&mut self, d: Dblk, start: u64, len: usize) -> Option<Event<'static>> {
         let h = d.header.clone();
         let cont = h.attributes.contains(BlockAttributes::CONTINUATION);
+        if let Some(st) = self.stream.take()
+            && st.mode != Mode::Skip
+        {
+            self.suspended = Some(st);
+        }
+        self.cur_cont = cont || h.block_type == BlockType::TAPE;
         self.phase = Phase::StreamHeader;
         self.next_stream = 1;
         let t = h.block_type;
@@ -355,7 +359,9 @@ impl MediaReader {
             eotm,
             family: self.family,
             next_sequence: self.seq.wrapping_add(1),
-            in_set: (self.set_number.is_some() && !self.set_ended) || self.stream.is_some(),
+            in_set: (self.set_number.is_some() && !self.set_ended)
+                || self.stream.is_some()
+                || self.suspended.is_some(),
         }
     }
 
@@ -392,13 +398,14 @@ impl MediaReader {
     fn on_stream_header(&mut self, h: StreamHeader, start: u64) {
         let number = self.next_stream;
         self.next_stream = self.next_stream.saturating_add(1);
-        if let Some(st) = &self.stream
-            && h.is_continuation()
-            && h.id == st.header.id
-        {
-            return self.resume_stream(h, start);
+        if h.id == StreamId::SPAD && self.cur_cont {
+            return self.begin(h, number, Mode::Skip);
         }
-        if self.stream.take().is_some_and(|s| s.mode != Mode::Skip) {
+        if let Some(st) = self.suspended.take() {
+            if h.is_continuation() && h.id == st.header.id {
+                self.stream = Some(st);
+                return self.resume_stream(h, start);
+            }
             self.queue.push_back(Event::Damaged {
                 error: DecodeError::MissingData("stream continuation"),
                 offset: start,

@@ -47,6 +47,11 @@ impl MediaReader {
     /// The drive reported a hardware filemark.
     pub fn filemark(&mut self) -> Event<'static> {
         self.carry.clear();
+        if let Some(st) = self.stream.take()
+            && st.mode != Mode::Skip
+        {
+            self.suspended = Some(st);
+        }
         if !matches!(self.phase, Phase::Tape | Phase::Ended) {
             self.phase = Phase::Dblk;
         }
@@ -68,7 +73,12 @@ impl MediaReader {
     /// file or stream that continues there. Call again to offer a different medium after
     /// [`super::ReadError::WrongMedium`].
     pub fn next_medium(&mut self) {
-        if self.stream.as_ref().is_some_and(|s| s.mode == Mode::Fdd) && !self.carry.is_empty() {
+        if let Some(st) = self.stream.take()
+            && st.mode != Mode::Skip
+        {
+            self.suspended = Some(st);
+        }
+        if self.suspended.as_ref().is_some_and(|s| s.mode == Mode::Fdd) && !self.carry.is_empty() {
             self.fdd_carry = std::mem::take(&mut self.carry);
         }
         self.carry.clear();

@@ -189,6 +189,10 @@ pub struct MediaReader {
     next_stream: u16,
     pending: Option<Pending>,
     stream: Option<StreamState>,
+    /// A stream interrupted by the end of a medium, waiting for its `STREAM_CONTINUE` copy.
+    suspended: Option<StreamState>,
+    /// The current DBLK is a TAPE or a continuation DBLK (its SPAD must not end anything).
+    cur_cont: bool,
     /// A stream with `STREAM_CHECKSUMED` ended; its CSUM is expected next.
     awaiting_csum: Option<(crate::ids::StreamId, u64, u32)>,
     meta: Vec<u8>,
@@ -229,6 +233,8 @@ impl MediaReader {
             next_stream: 1,
             pending: None,
             stream: None,
+            suspended: None,
+            cur_cont: false,
             awaiting_csum: None,
             meta: Vec::new(),
             resyncing: false,

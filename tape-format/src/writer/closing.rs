@@ -39,8 +39,9 @@ impl<S: FddSpool> MediaWriter<S> {
         dblk.header.string_type = crate::strings::StringType::None;
         self.last_eset = Some(dblk);
         self.last_counts = Some(set);
-        self.jobs.push_back(Job::Marker(Marker::ClosingStart));
+        self.espb_cbid = cbid;
         self.jobs.push_back(Job::AlignPhysical { cbid });
+        self.jobs.push_back(Job::Marker(Marker::ClosingStart));
         self.jobs.push_back(Job::Barrier);
         self.jobs.push_back(Job::Filemark);
         let eset1 = self.eset_job(Role::Eset1, false);

@@ -61,7 +61,7 @@ impl<S: FddSpool> MediaWriter<S> {
                 return Ok(());
             }
             self.ready = Some(ready);
-            self.take_tail();
+            self.take_tail()?;
             self.state = State::NeedMedium;
             return Ok(());
         }
@@ -75,15 +75,16 @@ impl<S: FddSpool> MediaWriter<S> {
                 self.commit()?;
                 if let Some(LogItem {
                     kind: LogKind::HardFilemark,
-                    pos,
                     fla,
                     ..
-                }) = self.log.front().cloned()
+                }) = self.log.front()
                 {
+                    let fla = *fla;
                     self.log.pop_front();
                     self.committed.apply(&LogKind::HardFilemark, 0, fla);
-                    let _ = pos;
                 }
+                // Zero-length items right after the filemark (markers) are on the medium too.
+                self.commit()?;
             }
         }
         if outcome == Outcome::EarlyWarning && self.state == State::Writing {

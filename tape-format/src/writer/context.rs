@@ -39,7 +39,9 @@ pub(crate) struct Context {
 impl Context {
     /// Advances over one framed item. `fla` is the FLA of the item's position.
     pub(crate) fn apply(&mut self, kind: &LogKind, len: u64, fla: u64) {
-        self.after_filemark = matches!(kind, LogKind::HardFilemark | LogKind::SoftFilemark);
+        if !matches!(kind, LogKind::Marker(_)) {
+            self.after_filemark = matches!(kind, LogKind::HardFilemark | LogKind::SoftFilemark);
+        }
         match kind {
             LogKind::Dblk(job) => self.apply_dblk(job),
             LogKind::Stream {
@@ -84,6 +86,7 @@ impl Context {
                     ..Closing::default()
                 });
             }
+            LogKind::Marker(Marker::HeaderDone) => {}
             LogKind::Marker(Marker::SetClosed) => {
                 if let Some(c) = &mut self.closing {
                     c.closed = true;

@@ -1,6 +1,6 @@
 //! The input calls: media, sets, volumes, directories, files, streams and data.
 
-use super::job::{DblkJob, Job, LogKind, Role};
+use super::job::{DblkJob, Job, LogKind, Marker, Role};
 use super::options::{
     CorruptInfo, DirectoryInfo, FileInfo, MediumInfo, SetInfo, StreamInfo, VolumeInfo,
 };
@@ -45,9 +45,14 @@ impl<S: FddSpool> MediaWriter<S> {
         }
         self.seq = media_sequence;
         self.medium = medium;
+        self.tape_continuation = false;
         let tape = self.tape_job(false);
-        self.jobs
-            .extend([tape, Job::Spad { physical: true }, Job::Filemark]);
+        self.jobs.extend([
+            tape,
+            Job::Spad { physical: true },
+            Job::Filemark,
+            Job::Marker(Marker::HeaderDone),
+        ]);
         self.state = State::Writing;
         self.pump()
     }

@@ -38,6 +38,8 @@ pub(crate) enum Marker {
     ClosingStart,
     /// The set is closed (after its last filemark).
     SetClosed,
+    /// The media header (TAPE, SPAD, filemark) ends here.
+    HeaderDone,
 }
 
 /// A unit of pending work.

@@ -193,12 +193,16 @@ pub struct MediaWriter<S: FddSpool = MemorySpool> {
     csum: Option<Csum32>,
     /// Control Block ID of the ESETs of the set being closed.
     eset_cbid: u32,
+    /// Control Block ID reserved for the ESPB of the set being closed.
+    espb_cbid: u32,
     /// The ESET of the set being (or last) closed, for regeneration on a continuation medium.
     last_eset: Option<crate::block::Dblk>,
     /// Counts of the set being (or last) closed, for its Set Map entries.
     last_counts: Option<SetState>,
     /// Context to resume from on the next medium, and what to re-frame there.
     resume: Option<span::Resume>,
+    /// The current medium's TAPE is a continuation TAPE.
+    tape_continuation: bool,
 }
 
 impl MediaWriter<MemorySpool> {
@@ -260,9 +264,11 @@ impl<S: FddSpool> MediaWriter<S> {
             tsmp_pba: 0,
             csum: None,
             eset_cbid: 0,
+            espb_cbid: 0,
             last_eset: None,
             last_counts: None,
             resume: None,
+            tape_continuation: false,
         })
     }
 

@@ -16,7 +16,7 @@
 //!   spool offset reached) and always the whole Set Map, second ESET, filemark.
 
 use super::context::Context;
-use super::job::{DblkJob, Job, LogItem, LogKind, Role};
+use super::job::{DblkJob, Job, LogItem, LogKind, Marker, Role};
 use super::{MediaWriter, MediumInfo, State, WriteError};
 use crate::attrs::{BlockAttributes, TapeAttributes};
 use crate::block::{Body, Dblk, Eotm, Tape};
@@ -36,6 +36,8 @@ pub(super) struct Resume {
     in_body: bool,
     /// Number of leading jobs that form the continuation prefix (for the FLA anchor).
     prefix_len: usize,
+    /// Nothing reached the previous medium: start it again with the same sequence number.
+    restart: bool,
 }
 
 impl<S: FddSpool> MediaWriter<S> {
@@ -52,8 +54,8 @@ impl<S: FddSpool> MediaWriter<S> {
                 reason: "no medium being written",
             });
         }
+        self.take_tail()?;
         let after_filemark = self.committed.after_filemark;
-        self.take_tail();
         if !after_filemark {
             self.jobs.push_back(Job::Filemark);
         }
@@ -83,15 +85,20 @@ impl<S: FddSpool> MediaWriter<S> {
             call: "continue_on_new_medium",
             reason: "nothing to resume",
         })?;
-        self.seq = self.seq.wrapping_add(1);
+        if !resume.restart {
+            self.seq = self.seq.wrapping_add(1);
+            self.tape_continuation = true;
+        }
         self.medium = medium;
         self.reset_medium();
         self.front = resume.ctx.clone();
         self.committed = resume.ctx;
+        let tape = self.tape_job(self.tape_continuation);
         let head = vec![
-            self.tape_job(true),
+            tape,
             Job::Spad { physical: true },
             Job::Filemark,
+            Job::Marker(Marker::HeaderDone),
         ];
         let x = self.measure(&head, 0);
         let r = self.measure(&resume.jobs[..resume.prefix_len], x);
@@ -183,10 +190,27 @@ impl<S: FddSpool> MediaWriter<S> {
     }
 
     /// Cuts the medium at the acknowledged position and prepares what the next medium re-frames.
-    pub(super) fn take_tail(&mut self) {
+    pub(super) fn take_tail(&mut self) -> Result<(), WriteError> {
+        // Zero-length items framed at the split point (markers) are part of the old medium.
+        self.commit()?;
         let s = self.acked;
-        let items: Vec<LogItem> = self.log.drain(..).collect();
-        let pending: Vec<Job> = self.jobs.drain(..).collect();
+        let espb = self.espb_cbid;
+        let mut items: Vec<LogItem> = self.log.drain(..).collect();
+        let mut pending: Vec<Job> = self.jobs.drain(..).collect();
+        // The old medium's header is not re-framed: the new medium gets its own.
+        if let Some(i) = items
+            .iter()
+            .position(|i| i.kind == LogKind::Marker(Marker::HeaderDone))
+        {
+            items.drain(..=i);
+        } else if let Some(i) = pending
+            .iter()
+            .position(|j| *j == Job::Marker(Marker::HeaderDone))
+        {
+            items.clear();
+            pending.drain(..=i);
+        }
+        let restart = s == 0;
         let buf = std::mem::take(&mut self.buf);
         self.ready = None;
         self.pos = s;
@@ -211,7 +235,7 @@ impl<S: FddSpool> MediaWriter<S> {
                         items
                             .iter()
                             .filter(|i| i.end > s)
-                            .filter_map(|i| convert(i, &data)),
+                            .flat_map(|i| convert(i, &data, espb)),
                     );
                     jobs.extend(pending);
                 }
@@ -221,6 +245,7 @@ impl<S: FddSpool> MediaWriter<S> {
                     fla_span: fla,
                     in_body: false,
                     prefix_len,
+                    restart,
                 }
             }
             None if ctx.sset.is_some() => {
@@ -234,10 +259,12 @@ impl<S: FddSpool> MediaWriter<S> {
                     fla_span,
                     in_body: true,
                     prefix_len,
+                    restart,
                 }
             }
             None => {
-                let mut jobs: Vec<Job> = items.iter().filter_map(|i| convert(i, &data)).collect();
+                let mut jobs: Vec<Job> =
+                    items.iter().flat_map(|i| convert(i, &data, espb)).collect();
                 jobs.extend(pending);
                 Resume {
                     ctx,
@@ -245,10 +272,12 @@ impl<S: FddSpool> MediaWriter<S> {
                     fla_span,
                     in_body: false,
                     prefix_len: 0,
+                    restart,
                 }
             }
         };
         self.resume = Some(resume);
+        Ok(())
     }
 
     /// Continuation DBLKs for a split inside a set body, and the re-framed rest.
@@ -259,6 +288,7 @@ impl<S: FddSpool> MediaWriter<S> {
         items: &[LogItem],
         data: &dyn Fn(&LogItem, u64) -> Vec<u8>,
     ) -> (Vec<Job>, Vec<Job>) {
+        let espb = self.espb_cbid;
         let straddle = items.first().filter(|i| i.pos < s);
         let mut rest: &[LogItem] = if straddle.is_some() {
             &items[1..]
@@ -338,7 +368,7 @@ impl<S: FddSpool> MediaWriter<S> {
                             done: 0,
                         });
                     }
-                    (Some(it), _) => tail.extend(convert(it, data)),
+                    (Some(it), _) => tail.extend(convert(it, data, espb)),
                     (None, Some((header, w))) => {
                         jobs.push(Job::Stream {
                             header,
@@ -351,13 +381,24 @@ impl<S: FddSpool> MediaWriter<S> {
                 }
             }
         }
-        tail.extend(rest.iter().filter_map(|i| convert(i, data)));
+        tail.extend(rest.iter().flat_map(|i| convert(i, data, espb)));
         (jobs, tail)
     }
 }
 
-/// A logged item as a job to frame again.
-fn convert(it: &LogItem, data: &dyn Fn(&LogItem, u64) -> Vec<u8>) -> Option<Job> {
+/// A logged item as jobs to frame again. The start of end-of-set processing re-checks the
+/// physical alignment (an ESPB may be needed at the new position).
+fn convert(it: &LogItem, data: &dyn Fn(&LogItem, u64) -> Vec<u8>, espb: u32) -> Vec<Job> {
+    if it.kind == LogKind::Marker(Marker::ClosingStart) {
+        return vec![
+            Job::AlignPhysical { cbid: espb },
+            Job::Marker(Marker::ClosingStart),
+        ];
+    }
+    convert_one(it, data).into_iter().collect()
+}
+
+fn convert_one(it: &LogItem, data: &dyn Fn(&LogItem, u64) -> Vec<u8>) -> Option<Job> {
     Some(match &it.kind {
         LogKind::Dblk(j) => Job::Dblk(j.clone()),
         LogKind::Stream {

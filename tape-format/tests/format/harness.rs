@@ -251,7 +251,7 @@ pub(crate) fn read_family(media: &[Vec<Rec>]) -> ReadBack {
     let mut out = ReadBack::default();
     let mut cur: Option<TFile> = None;
     let mut dir: Vec<String> = Vec::new();
-    for (i, medium) in media.iter().enumerate() {
+    for (i, medium) in media.iter().filter(|m| !m.is_empty()).enumerate() {
         if i > 0 {
             r.next_medium();
         }
@@ -289,6 +289,12 @@ pub(crate) fn read_family(media: &[Vec<Rec>]) -> ReadBack {
 }
 
 fn handle(e: Event<'_>, out: &mut ReadBack, cur: &mut Option<TFile>, dir: &mut Vec<String>) {
+    if std::env::var("DUMP_EVENTS").is_ok() {
+        match &e {
+            Event::Data(d) => println!("  data {}", d.len()),
+            other => println!("  {other:?}"),
+        }
+    }
     match e {
         Event::Medium(m) => out.media_seen.push(m.tape.media_sequence),
         Event::SetStart(s) => {

@@ -211,6 +211,16 @@ impl<S: FddSpool> MediaWriter<S> {
             pending.drain(..=i);
         }
         let restart = s == 0;
+        // End-of-set processing that had not started re-checks the physical alignment.
+        let pending: Vec<Job> = pending
+            .into_iter()
+            .flat_map(|j| match j {
+                Job::Marker(Marker::ClosingStart) => {
+                    vec![Job::AlignPhysical { cbid: espb }, j]
+                }
+                j => vec![j],
+            })
+            .collect();
         let buf = std::mem::take(&mut self.buf);
         self.ready = None;
         self.pos = s;

@@ -243,6 +243,10 @@ pub(crate) struct ReadBack {
     pub(crate) set_maps: usize,
     pub(crate) media_seen: Vec<u16>,
     pub(crate) flas: Vec<(String, u64)>,
+    /// Set Maps read on the last medium.
+    pub(crate) last_medium_set_maps: usize,
+    /// Set numbers of the last Set Map's entries.
+    pub(crate) last_set_map: Vec<u16>,
 }
 
 /// Reads a family back, in order.
@@ -255,6 +259,7 @@ pub(crate) fn read_family(media: &[Vec<Rec>]) -> ReadBack {
         if i > 0 {
             r.next_medium();
         }
+        let maps_before = out.set_maps;
         for rec in medium {
             match rec {
                 Rec::Filemark => {
@@ -281,6 +286,7 @@ pub(crate) fn read_family(media: &[Vec<Rec>]) -> ReadBack {
         for e in r.end_of_data() {
             handle(e, &mut out, &mut cur, &mut dir);
         }
+        out.last_medium_set_maps = out.set_maps - maps_before;
     }
     if let Some(f) = cur.take() {
         out.files.push(f);
@@ -331,7 +337,10 @@ fn handle(e: Event<'_>, out: &mut ReadBack, cur: &mut Option<TFile>, dir: &mut V
         Event::SetEnd(_) => out.set_ends += 1,
         Event::Damaged { error, offset } => out.damaged.push(format!("{error} @ {offset}")),
         Event::FddEntry(_) => out.fdd += 1,
-        Event::SetMap(_) => out.set_maps += 1,
+        Event::SetMap(m) => {
+            out.set_maps += 1;
+            out.last_set_map = m.entries.iter().map(|e| e.set_number).collect();
+        }
         _ => {}
     }
 }

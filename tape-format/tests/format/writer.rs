@@ -22,6 +22,24 @@ fn single_medium_round_trip() {
     assert_eq!(back.set_ends, 2);
 }
 
+/// With a Type 1 catalog: every VOLB/DIRB/FILE has its FDD entry, and the last medium holds
+/// the complete Set Map (mtf.md §9.5 case o).
+fn check_catalog(opts: &WriterOptions, back: &ReadBack, ctx: &str) {
+    if !opts.catalog {
+        assert_eq!(back.set_maps, 0, "{ctx}");
+        return;
+    }
+    // Set 1: VOLB + 3 DIRB + 5 FILE; set 2: VOLB + DIRB + 2 FILE.
+    assert_eq!(back.fdd, 13, "{ctx} FDD entries");
+    assert!(
+        back.last_medium_set_maps >= 1,
+        "{ctx} last medium holds a Set Map"
+    );
+    let mut sets = back.last_set_map.clone();
+    sets.dedup();
+    assert_eq!(sets, [1, 2], "{ctx} Set Map covers both sets");
+}
+
 /// Name, length and checksum of each file, for readable failures.
 fn summary(files: &[TFile]) -> Vec<(String, usize, u32)> {
     files
@@ -74,6 +92,7 @@ fn check_every_position(opts: WriterOptions, overflow: bool) {
             "k={k} overflow={overflow}: metadata differs"
         );
         assert_eq!(back.set_ends, 2, "k={k}");
+        check_catalog(&opts, &back, &format!("k={k} overflow={overflow}"));
         let used = media.iter().filter(|m| !m.is_empty()).count();
         let seqs: Vec<u16> = (1..=used as u16).collect();
         assert_eq!(back.media_seen, seqs, "k={k}");
@@ -105,7 +124,14 @@ fn debug_dump() {
             ..Trigger::default()
         }
     };
-    let media = write_family(small_tape(), &sample_sets(), trigger);
+    let opts = match std::env::var("CFG").as_deref() {
+        Ok("bkf") => bkf_small(),
+        Ok("bkfcat") => bkf_small().with_catalog(true),
+        Ok("smallcat") => small_tape().with_catalog(true),
+        Ok("cat4k") => tape_4k_catalog(),
+        _ => small_tape(),
+    };
+    let media = write_family(opts, &sample_sets(), trigger);
     for (i, m) in media.iter().enumerate() {
         println!("=== medium {}", i + 1);
         let mut pos = 0usize;
@@ -129,4 +155,69 @@ fn debug_dump() {
     let back = read_family(&media);
     println!("{:?}", back.damaged);
     println!("{:?}", back.flas);
+}
+
+fn bkf_small() -> WriterOptions {
+    WriterOptions::bkf().sizes(1024, 1024, 2048).family(0xB0F)
+}
+
+fn tape_4k_catalog() -> WriterOptions {
+    WriterOptions::default()
+        .sizes(1024, 4096, 4096)
+        .family(7)
+        .with_catalog(true)
+}
+
+#[test]
+fn early_warning_at_every_output_bkf() {
+    check_every_position(bkf_small(), false);
+}
+
+#[test]
+fn overflow_at_every_output_bkf() {
+    check_every_position(bkf_small(), true);
+}
+
+#[test]
+fn early_warning_at_every_output_with_catalog() {
+    check_every_position(small_tape().with_catalog(true), false);
+    check_every_position(bkf_small().with_catalog(true), false);
+    check_every_position(tape_4k_catalog(), false);
+}
+
+#[test]
+fn overflow_at_every_output_with_catalog() {
+    check_every_position(small_tape().with_catalog(true), true);
+    check_every_position(bkf_small().with_catalog(true), true);
+    check_every_position(tape_4k_catalog(), true);
+}
+
+#[test]
+fn families_of_several_media() {
+    let sets = sample_sets();
+    let want: Vec<TFile> = sets.concat();
+    for opts in [
+        small_tape(),
+        bkf_small(),
+        small_tape().with_catalog(true),
+        tape_4k_catalog(),
+    ] {
+        for k in 3..14 {
+            for overflow in [false, true] {
+                let trigger = Trigger {
+                    ew_at: (!overflow).then_some(k),
+                    overflow_at: overflow.then_some(k),
+                    every_medium: true,
+                };
+                let media = write_family(opts.clone(), &sets, trigger);
+                let ctx = format!("k={k} overflow={overflow} catalog={}", opts.catalog);
+                assert!(media.len() >= 2, "{ctx}");
+                let back = read_family(&media);
+                assert_eq!(back.damaged, Vec::<String>::new(), "{ctx}");
+                assert_eq!(summary(&back.files), summary(&want), "{ctx}");
+                assert!(back.files == want, "{ctx}");
+                check_catalog(&opts, &back, &ctx);
+            }
+        }
+    }
 }

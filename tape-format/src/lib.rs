@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod checksum;
 pub mod date;
 pub mod decoded;
+pub mod descriptor;
 pub mod error;
 pub mod ids;
 mod le;

@@ -59,7 +59,16 @@ pub enum Body {
     /// `SFMB`.
     Sfmb(Sfmb),
     /// Any other type (vendor blocks): the bytes after the common header, kept verbatim.
-    Unknown(Vec<u8>),
+    Unknown(Unknown),
+}
+
+/// The body of a DBLK type this crate does not interpret.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Unknown {
+    /// Bytes `[52, Offset To First Event)` of the block.
+    pub raw: Vec<u8>,
+    /// Offset of the OS data inside the block when they lie within `raw` (0 = appended).
+    pub os_data_offset: u16,
 }
 
 /// A whole descriptor block.
@@ -122,7 +131,10 @@ pub fn decode_dblk(input: &[u8]) -> Result<Decoded<Dblk>, DecodeError> {
         BlockType::ESET => Body::Eset(Eset::decode(&r)?),
         BlockType::EOTM => Body::Eotm(Eotm::decode(&r)),
         BlockType::SFMB => Body::Sfmb(Sfmb::decode(&r)?),
-        _ => Body::Unknown(r.b[HEADER_LEN..].to_vec()),
+        _ => Body::Unknown(Unknown {
+            raw: r.b[HEADER_LEN..].to_vec(),
+            os_data_offset: os_addr.offset,
+        }),
     };
     let os_data = os_addr.slice(r.b, "MTF_DB_HDR.os_specific_data")?.to_vec();
     Ok(Decoded::Complete {
@@ -168,7 +180,7 @@ impl Dblk {
             Body::Eset(b) => b.encode(&mut w),
             Body::Eotm(b) => b.encode(&mut w),
             Body::Sfmb(b) => b.encode(&mut w),
-            Body::Unknown(raw) => w.buf.extend_from_slice(raw),
+            Body::Unknown(u) => w.buf.extend_from_slice(&u.raw),
         }
         if self
             .body
@@ -187,7 +199,13 @@ impl Dblk {
                 limit: 0xFFFF,
             });
         }
-        let os = w.append(&self.os_data);
+        let os = match &self.body {
+            Body::Unknown(u) if u.holds_os_data(&self.os_data) => TapeAddress {
+                size: u16::try_from(self.os_data.len()).unwrap_or(0),
+                offset: u.os_data_offset,
+            },
+            _ => w.append(&self.os_data),
+        };
         let natural = crate::le::to_usize(align_up(crate::le::to_u64(w.buf.len()), 4));
         let len = natural.max(usize::from(self.header.first_event));
         let first_event = u16::try_from(len).map_err(|_| EncodeError::TooLarge {
@@ -199,6 +217,19 @@ impl Dblk {
         self.header.encode_into(&mut w.buf, first_event, os);
         out.extend_from_slice(&w.buf);
         Ok(len)
+    }
+}
+
+impl Unknown {
+    /// `true` when `os` lies in `raw` at `os_data_offset` (so it need not be appended again).
+    fn holds_os_data(&self, os: &[u8]) -> bool {
+        let start = usize::from(self.os_data_offset);
+        !os.is_empty()
+            && start >= HEADER_LEN
+            && self
+                .raw
+                .get(start - HEADER_LEN..start - HEADER_LEN + os.len())
+                == Some(os)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Integration tests of the MTF codec; modules mirror `src/`.
 
 mod block;
+mod descriptor;
 mod harness;
+mod roundtrip;
 mod writer;

@@ -11,8 +11,12 @@ pub mod date;
 pub mod decoded;
 pub mod descriptor;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
+pub mod io;
 mod le;
+pub mod listing;
 pub mod os_nt;
 pub mod path;
 pub mod reader;

@@ -75,7 +75,9 @@ impl MediaReader {
         if self.carry.is_empty() {
             return input.get(..n).map(Cow::Borrowed);
         }
-        let from_input = n.checked_sub(self.carry.len())?;
+        let Some(from_input) = n.checked_sub(self.carry.len()) else {
+            return Some(Cow::Borrowed(&self.carry[..n]));
+        };
         let tail = input.get(..from_input)?;
         let mut v = self.carry.clone();
         v.extend_from_slice(tail);

@@ -3,5 +3,6 @@
 mod block;
 mod descriptor;
 mod harness;
+mod reader;
 mod roundtrip;
 mod writer;

@@ -1,0 +1,241 @@
+//! Reader behaviour: media order and identity, starting mid-medium, damage, short reads.
+
+use crate::harness::*;
+use tape_format::io::{ReadAdapter, ReadAdapterError};
+use tape_format::reader::{Event, MediaReader, ReadError, ReaderOptions, StartContext};
+use tape_format::writer::WriterOptions;
+
+fn bytes_of(medium: &[Rec]) -> Vec<u8> {
+    medium
+        .iter()
+        .filter_map(|r| match r {
+            Rec::Block(b) => Some(b.clone()),
+            Rec::Filemark => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn feed_all(r: &mut MediaReader, data: &[u8]) -> Result<Vec<String>, ReadError> {
+    let mut seen = Vec::new();
+    let mut pos = 0;
+    while !r.medium_ended() {
+        let s = r.step(&data[pos..])?;
+        pos += s.consumed;
+        match s.event {
+            Some(e) => seen.push(kind(&e)),
+            None if s.consumed == 0 => break,
+            None => {}
+        }
+    }
+    seen.extend(r.end_of_data().iter().map(kind));
+    Ok(seen)
+}
+
+fn kind(e: &Event<'_>) -> String {
+    match e {
+        Event::File(f) => format!("file {}", f.name),
+        Event::Damaged { offset, .. } => format!("damaged {offset}"),
+        Event::EndOfMedium { next_sequence, .. } => format!("eom {next_sequence}"),
+        other => format!("{other:?}")
+            .split(['(', ' ', '{'])
+            .next()
+            .unwrap_or("")
+            .to_owned(),
+    }
+}
+
+fn two_media() -> Vec<Vec<Rec>> {
+    let opts = WriterOptions::bkf().sizes(1024, 1024, 4096).family(0xABCD);
+    write_family(
+        opts,
+        &sample_sets(),
+        Trigger {
+            ew_at: Some(4),
+            ..Trigger::default()
+        },
+    )
+}
+
+#[test]
+fn out_of_order_and_foreign_media_are_refused_and_recoverable() {
+    let family = two_media();
+    assert_eq!(family.len(), 2);
+    let foreign = write_family(
+        WriterOptions::bkf().family(0x1234),
+        &sample_sets(),
+        Trigger::default(),
+    );
+    let (m1, m2, other) = (
+        bytes_of(&family[0]),
+        bytes_of(&family[1]),
+        bytes_of(&foreign[0]),
+    );
+    let mut r = MediaReader::new(ReaderOptions::default());
+    let first = feed_all(&mut r, &m1).unwrap();
+    assert_eq!(first.last().map(String::as_str), Some("eom 2"));
+    // Medium 1 again: wrong sequence.
+    r.next_medium();
+    let err = r.step(&m1).unwrap_err();
+    assert_eq!(
+        err,
+        ReadError::WrongMedium {
+            expected_family: 0xABCD,
+            expected_sequence: 2,
+            found_family: 0xABCD,
+            found_sequence: 1
+        }
+    );
+    // A foreign family.
+    r.next_medium();
+    assert!(matches!(
+        r.step(&other),
+        Err(ReadError::WrongMedium {
+            found_family: 0x1234,
+            ..
+        })
+    ));
+    // The right one continues the split file seamlessly.
+    r.next_medium();
+    let rest = feed_all(&mut r, &m2).unwrap();
+    assert!(!rest.iter().any(|e| e.starts_with("damaged")), "{rest:?}");
+    assert!(rest.iter().any(|e| e == "file e.bin"));
+}
+
+#[test]
+fn reading_starts_at_a_dblk_with_catalog_context() {
+    let opts = WriterOptions::bkf().sizes(1024, 1024, 1 << 20).family(5);
+    let media = write_family(opts, &sample_sets(), Trigger::default());
+    let data = bytes_of(&media[0]);
+    // Find the FILE d.bin with a first pass, as an engine's catalog would have it.
+    let mut r = MediaReader::new(ReaderOptions::default());
+    let mut target = None;
+    let mut pos = 0;
+    while target.is_none() {
+        let s = r.step(&data[pos..]).unwrap();
+        pos += s.consumed;
+        if let Some(Event::File(f)) = s.event
+            && f.name == "d.bin"
+        {
+            target = Some((f.offset, f.path.clone()));
+        }
+    }
+    let (offset, path) = target.unwrap();
+    let ctx = StartContext {
+        offset,
+        flb_size: 1024,
+        soft_filemark_size: 1024,
+        family: 5,
+        sequence: 1,
+        set_number: Some(1),
+        device: path.device.clone(),
+        directory: path.components[..path.components.len() - 1].to_vec(),
+    };
+    let mut r = MediaReader::at_block(ReaderOptions::default(), ctx);
+    let mut got = Vec::new();
+    let mut name = None;
+    let mut p = usize::try_from(offset).unwrap();
+    loop {
+        let s = r.step(&data[p..]).unwrap();
+        p += s.consumed;
+        match s.event {
+            Some(Event::File(f)) => name = Some(f.path.to_string()),
+            Some(Event::Data(d)) => got.extend_from_slice(d),
+            Some(Event::StreamEnd { .. }) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(name.as_deref(), Some("C:\\d1\\d2\\d.bin"));
+    assert_eq!(got, content(5, 5000));
+}
+
+#[test]
+fn a_damaged_block_is_reported_and_reading_resumes() {
+    let opts = WriterOptions::bkf().sizes(1024, 1024, 1 << 20).family(5);
+    let media = write_family(opts, &sample_sets(), Trigger::default());
+    let mut data = bytes_of(&media[0]);
+    // Break the header checksum of the FILE "c.bin".
+    let at = tape_format_find(&data, "c.bin");
+    data[at + 4] ^= 0xFF;
+    let mut r = MediaReader::new(ReaderOptions::default());
+    let seen = feed_all(&mut r, &data).unwrap();
+    assert!(seen.contains(&format!("damaged {at}")), "{seen:?}");
+    assert!(
+        seen.contains(&"file d.bin".to_owned()),
+        "resumed after the damage: {seen:?}"
+    );
+    assert!(!seen.contains(&"file c.bin".to_owned()));
+}
+
+/// Offset of the FILE DBLK named `name` (UTF-16) in `data`.
+fn tape_format_find(data: &[u8], name: &str) -> usize {
+    let utf16: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let at = data.windows(utf16.len()).position(|w| w == utf16).unwrap();
+    at / 1024 * 1024
+}
+
+/// A reader that returns 1..=n bytes per call (tar-rs `RandomReader` style).
+struct ShortReads<'a> {
+    data: &'a [u8],
+    state: u32,
+}
+
+impl std::io::Read for ShortReads<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.state = self.state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let n = (self.state >> 16) as usize % 700 + 1;
+        let n = n.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_read_adapter_copes_with_short_reads() {
+    let opts = WriterOptions::bkf()
+        .sizes(1024, 1024, 1 << 20)
+        .family(5)
+        .with_catalog(true);
+    let sets = sample_sets();
+    let media = write_family(opts, &sets, Trigger::default());
+    let data = bytes_of(&media[0]);
+    let mut adapter = ReadAdapter::new(
+        ShortReads {
+            data: &data,
+            state: 7,
+        },
+        MediaReader::default(),
+    );
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut fdd = 0;
+    adapter
+        .for_each(|e| {
+            match e {
+                Event::File(f) => files.push((f.name.clone(), Vec::new())),
+                Event::Data(d) => files.last_mut().unwrap().1.extend_from_slice(d),
+                Event::FddEntry(_) => fdd += 1,
+                Event::Damaged { error, .. } => panic!("{error}"),
+                _ => {}
+            }
+            Ok::<(), ReadAdapterError>(())
+        })
+        .unwrap();
+    let want: Vec<(String, Vec<u8>)> = sets
+        .concat()
+        .into_iter()
+        .map(|f| (f.name, f.data))
+        .collect();
+    assert_eq!(files, want);
+    assert_eq!(fdd, 13);
+}
+
+#[test]
+fn a_medium_cut_short_reports_end_of_medium_in_set() {
+    let opts = WriterOptions::bkf().sizes(1024, 1024, 1 << 20).family(5);
+    let media = write_family(opts, &sample_sets(), Trigger::default());
+    let data = bytes_of(&media[0]);
+    let mut r = MediaReader::new(ReaderOptions::default());
+    let seen = feed_all(&mut r, &data[..5000]).unwrap();
+    assert_eq!(seen.last().map(String::as_str), Some("eom 2"));
+}

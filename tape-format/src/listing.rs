@@ -21,6 +21,8 @@ use crate::reader::{ChecksumStatus, Event, MediaReader, ReadError, ReaderOptions
 pub struct Lister {
     out: String,
     fdd: u64,
+    /// The line of a stream whose end has not been seen yet.
+    stream: Option<String>,
 }
 
 fn backup_type(a: SetAttributes) -> &'static str {
@@ -44,6 +46,29 @@ impl Lister {
 
     /// Adds the line(s) for one event.
     pub fn event(&mut self, e: &Event<'_>) {
+        match e {
+            Event::Data(_) => return,
+            Event::StreamStart { header, .. } => {
+                self.flush_stream(" (no end)");
+                self.stream = Some(format!("  stream {} {}", header.id, header.length));
+                return;
+            }
+            Event::StreamEnd { checksum, .. } => {
+                let status = match checksum {
+                    ChecksumStatus::NotRequested => "",
+                    ChecksumStatus::Verified(_) => " csum ok",
+                    ChecksumStatus::Mismatch { .. } => " csum MISMATCH",
+                    ChecksumStatus::Missing => " csum missing",
+                };
+                if self.stream.is_none() {
+                    self.stream = Some("  stream (continued)".to_owned());
+                }
+                self.flush_stream(status);
+                return;
+            }
+            Event::EndOfMedium { .. } => self.flush_stream(" (continues)"),
+            _ => self.flush_stream(" (no end)"),
+        }
         let o = &mut self.out;
         let _ = match e {
             Event::Medium(m) => writeln!(
@@ -74,13 +99,17 @@ impl Lister {
             ),
             Event::SetStart(s) => writeln!(
                 o,
-                "set {} \"{}\" {} user \"{}\" written {} tz {:+}",
+                "set {} \"{}\" {} user \"{}\" written {} tz {}",
                 s.sset.set_number,
                 s.name,
                 backup_type(s.sset.attributes),
                 s.user,
                 s.sset.media_write_date,
-                s.sset.time_zone
+                if s.sset.time_zone == crate::block::LOCAL_TZ {
+                    "local".to_owned()
+                } else {
+                    format!("{:+}", s.sset.time_zone)
+                }
             ),
             Event::Volume(v) => writeln!(
                 o,
@@ -112,19 +141,6 @@ impl Lister {
                     unix
                 )
             }
-            Event::StreamStart { header, .. } => {
-                write!(o, "  stream {} {}", header.id, header.length)
-            }
-            Event::StreamEnd { checksum, .. } => writeln!(
-                o,
-                "{}",
-                match checksum {
-                    ChecksumStatus::NotRequested => "",
-                    ChecksumStatus::Verified(_) => " csum ok",
-                    ChecksumStatus::Mismatch { .. } => " csum MISMATCH",
-                    ChecksumStatus::Missing => " csum missing",
-                }
-            ),
             Event::Corrupt(c) => writeln!(
                 o,
                 "  corrupt stream {} at offset {} ({:?})",
@@ -166,12 +182,22 @@ impl Lister {
                 }
             ),
             Event::OtherBlock(b) => writeln!(o, "block {}", b.header.block_type),
-            Event::Filemark | Event::Data(_) => Ok(()),
+            Event::Filemark
+            | Event::Data(_)
+            | Event::StreamStart { .. }
+            | Event::StreamEnd { .. } => Ok(()),
         };
     }
 
-    /// The listing so far.
-    pub fn finish(self) -> String {
+    fn flush_stream(&mut self, status: &str) {
+        if let Some(line) = self.stream.take() {
+            let _ = writeln!(self.out, "{line}{status}");
+        }
+    }
+
+    /// The listing.
+    pub fn finish(mut self) -> String {
+        self.flush_stream(" (no end)");
         self.out
     }
 }

@@ -35,7 +35,14 @@ impl fmt::Display for MtfPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.device)?;
         for c in &self.components {
-            write!(f, "\\{c}")?;
+            f.write_str("\\")?;
+            for ch in c.chars() {
+                if ch.is_control() {
+                    write!(f, "{}", ch.escape_default())?;
+                } else {
+                    write!(f, "{ch}")?;
+                }
+            }
         }
         if self.components.is_empty() {
             f.write_str("\\")?;

@@ -2,6 +2,7 @@
 
 mod block;
 mod descriptor;
+mod fixtures;
 mod harness;
 mod reader;
 mod roundtrip;

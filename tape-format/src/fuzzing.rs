@@ -115,7 +115,7 @@ pub fn roundtrip(data: &[u8]) {
             let len = usize::from(c[0]) * 37 + c.get(1).map_or(0, |&b| usize::from(b));
             (
                 format!("f{i}-{}", c.get(2).copied().unwrap_or(0)),
-                (0..len).map(|k| (k * 31 + i) as u8).collect(),
+                (0..len).map(|k| (k * 31 + i).to_le_bytes()[0]).collect(),
             )
         })
         .collect();

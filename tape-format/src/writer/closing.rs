@@ -134,7 +134,7 @@ impl<S: FddSpool> MediaWriter<S> {
 
     /// ESPB + physical SPAD when the set body does not end on a physical block boundary.
     pub(super) fn frame_align(&mut self, cbid: u32) {
-        if self.pos % self.phys == 0 {
+        if self.pos.is_multiple_of(self.phys) {
             self.eset_cbid = cbid;
             return;
         }

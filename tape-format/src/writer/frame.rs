@@ -163,7 +163,7 @@ impl<S: FddSpool> MediaWriter<S> {
 
     /// Makes the whole buffer (whole physical blocks) the next output.
     fn flush_partial(&mut self) -> Result<(), WriteError> {
-        if to_u64(self.buf.len()) % self.phys != 0 {
+        if !to_u64(self.buf.len()).is_multiple_of(self.phys) {
             return Err(WriteError::Sequence {
                 call: "flush",
                 reason: "output not on a physical block boundary",

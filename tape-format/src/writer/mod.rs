@@ -223,14 +223,14 @@ impl<S: FddSpool> MediaWriter<S> {
             });
         }
         let phys = crate::le::to_u64(opts.physical_block_size);
-        if phys == 0 || phys % flb != 0 || phys / 512 > u64::from(u16::MAX) {
+        if phys == 0 || !phys.is_multiple_of(flb) || phys / 512 > u64::from(u16::MAX) {
             return Err(WriteError::Option {
                 field: "physical_block_size",
                 value: phys,
             });
         }
         let unit = opts.write_unit;
-        if unit == 0 || crate::le::to_u64(unit) % phys != 0 {
+        if unit == 0 || !crate::le::to_u64(unit).is_multiple_of(phys) {
             return Err(WriteError::Option {
                 field: "write_unit",
                 value: crate::le::to_u64(unit),

@@ -156,8 +156,8 @@ fn basic_job(catalog: bool) -> Vec<u8> {
                 w.append_after(AppendPoint {
                     media_sequence: 1,
                     pba: (bytes.len() / 1024) as u64,
-                    next_sfmb_id: 4 + u32::from(catalog) * 0,
-                    filemark_pbas: Vec::new(),
+                    next_sfmb_id: 4,
+                    filemark_pbas: sfmb_pbas(&bytes),
                 })
                 .unwrap();
                 w
@@ -170,6 +170,13 @@ fn basic_job(catalog: bool) -> Vec<u8> {
     dir_at(&mut a, &["var"]);
     file(&mut a, "log", &content(2, 1500), true);
     end(a)
+}
+
+/// PBAs of the SFMBs of a medium, newest first (what an engine passes when appending).
+fn sfmb_pbas(medium: &[u8]) -> Vec<u32> {
+    let mut v: Vec<u32> = medium.chunks(1024).enumerate().filter(|(_, b)| b.starts_with(b"SFMB")).map(|(i, _)| i as u32).collect();
+    v.reverse();
+    v
 }
 
 fn long_names() -> Vec<u8> {

@@ -83,8 +83,7 @@ impl Drive {
             if !w.needs_medium() {
                 w.end_of_medium().unwrap();
                 // EW during the EOTM sequence is ignored by the writer.
-                loop {
-                    let Some(out) = w.poll().unwrap() else { break };
+                while let Some(out) = w.poll().unwrap() {
                     let rec = match out {
                         Output::Block(b) => Rec::Block(b.to_vec()),
                         Output::Filemark => Rec::Filemark,

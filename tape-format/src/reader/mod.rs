@@ -29,9 +29,11 @@
 //! Damage: a DBLK or stream header with a bad checksum is reported as [`Event::Damaged`] with its
 //! offset, and reading resumes at the next valid DBLK on an FLB boundary.
 
+mod dblk;
 mod events;
 mod machine;
 mod medium;
+mod streams;
 
 pub use events::{
     ChecksumStatus, DirectoryEvent, Event, FileEvent, MediumEvent, SetEvent, VolumeEvent,

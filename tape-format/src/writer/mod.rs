@@ -28,12 +28,14 @@
 mod closing;
 mod commit;
 mod context;
+mod data;
 mod frame;
 mod input;
 pub use input::AppendPoint;
 mod job;
 mod options;
 mod span;
+mod tail;
 
 pub use options::{
     CorruptInfo, DEFAULT_VENDOR_ID, DirectoryInfo, FileInfo, MediumInfo, ObjectDates, SetInfo,

@@ -174,7 +174,12 @@ fn basic_job(catalog: bool) -> Vec<u8> {
 
 /// PBAs of the SFMBs of a medium, newest first (what an engine passes when appending).
 fn sfmb_pbas(medium: &[u8]) -> Vec<u32> {
-    let mut v: Vec<u32> = medium.chunks(1024).enumerate().filter(|(_, b)| b.starts_with(b"SFMB")).map(|(i, _)| i as u32).collect();
+    let mut v: Vec<u32> = medium
+        .chunks(1024)
+        .enumerate()
+        .filter(|(_, b)| b.starts_with(b"SFMB"))
+        .map(|(i, _)| i as u32)
+        .collect();
     v.reverse();
     v
 }

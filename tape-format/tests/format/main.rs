@@ -2,7 +2,12 @@
 
 // Test helpers outside `#[test]` functions: panicking on unexpected values is the point, and the
 // sizes involved are tiny.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::print_stdout
+)]
 
 mod block;
 mod descriptor;

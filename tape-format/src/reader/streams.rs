@@ -1,0 +1,314 @@
+//! Reading streams: headers, the choice of delivering / collecting / skipping, continuation
+//! after a change of medium, FDD entries, CSUM verification.
+
+use super::events::{ChecksumStatus, Event};
+use super::machine::{Flow, Limit, step};
+use super::{After, MediaReader, Mode, Pending, Phase, ReadError, StreamState};
+use crate::attrs::StreamMediaAttributes;
+use crate::block::{HEADER_LEN, looks_like_header};
+use crate::catalog::{SetMap, decode_fdd_entry};
+use crate::checksum::Csum32;
+use crate::decoded::Decoded;
+use crate::error::DecodeError;
+use crate::ids::{BlockType, StreamId};
+use crate::le::{align_up, to_u64, to_usize};
+use crate::stream::special::decode_csum;
+use crate::stream::unix::UnixMeta;
+use crate::stream::{STREAM_HEADER_LEN, StreamHeader, pad4};
+
+impl MediaReader {
+    pub(super) fn read_stream_header<'a>(
+        &mut self,
+        input: &'a [u8],
+    ) -> Result<Flow<'a>, ReadError> {
+        let start = self.pos;
+        let Some(b) = self.view(input, STREAM_HEADER_LEN) else {
+            return Ok(self.stash(input));
+        };
+        let header = match StreamHeader::decode(&b) {
+            Ok(d) => match d.complete() {
+                Some((h, _)) => h,
+                None => return Ok(self.stash(input)),
+            },
+            Err(e) => {
+                drop(b);
+                // A stream-less (pre-1.0) DBLK or a list without SPAD: a DBLK may start here.
+                return Ok(match self.view(input, HEADER_LEN) {
+                    None if input.len() + self.carry.len() < HEADER_LEN => self.stash(input),
+                    Some(h) if looks_like_header(&h) => {
+                        self.phase = Phase::Dblk;
+                        Flow::Again
+                    }
+                    _ => self.damaged(e, start, 0),
+                });
+            }
+        };
+        drop(b);
+        let used = self.complete(STREAM_HEADER_LEN);
+        self.on_stream_header(header, start);
+        Ok(step(used, self.queue.pop_front()))
+    }
+
+    /// Chooses how to read a stream and queues its start event.
+    fn on_stream_header(&mut self, h: StreamHeader, start: u64) {
+        let number = self.next_stream;
+        self.next_stream = self.next_stream.saturating_add(1);
+        if h.id == StreamId::SPAD && self.cur_cont {
+            return self.begin(h, number, Mode::Skip);
+        }
+        if let Some(st) = self.suspended.take() {
+            if h.is_continuation() && h.id == st.header.id {
+                self.stream = Some(st);
+                return self.resume_stream(h, start);
+            }
+            self.queue.push_back(Event::Damaged {
+                error: DecodeError::MissingData("stream continuation"),
+                offset: start,
+            });
+        }
+        if let Some((id, length, computed)) = self.awaiting_csum.take() {
+            if h.id == StreamId::CSUM && h.length == 4 {
+                self.awaiting_csum = Some((id, length, computed));
+                return self.begin(h, number, Mode::Collect);
+            }
+            self.queue.push_back(Event::StreamEnd {
+                id,
+                length,
+                checksum: ChecksumStatus::Missing,
+            });
+        }
+        let small = usize::try_from(h.length).is_ok_and(|l| l <= self.opts.max_metadata);
+        let meta = matches!(h.id, StreamId::PNAM | StreamId::FNAM | StreamId::LXMD)
+            && self.pending.is_some();
+        let mode = match h.id {
+            StreamId::SPAD => Mode::Skip,
+            _ if meta && small => Mode::Collect,
+            StreamId::TFDD if self.cur_type == Some(BlockType::ESET) => Mode::Fdd,
+            StreamId::TSMP if self.cur_type == Some(BlockType::ESET) && small => Mode::Collect,
+            _ => Mode::Deliver,
+        };
+        if mode == Mode::Skip || mode == Mode::Deliver {
+            self.flush_pending();
+        }
+        if mode == Mode::Deliver {
+            self.queue.push_back(Event::StreamStart {
+                header: h,
+                number,
+                offset: 0,
+            });
+        }
+        self.begin(h, number, mode);
+    }
+
+    fn begin(&mut self, header: StreamHeader, number: u16, mode: Mode) {
+        self.meta.clear();
+        let csum = header
+            .media_attributes
+            .contains(StreamMediaAttributes::CHECKSUMED)
+            .then(Csum32::new);
+        let _ = number;
+        self.stream = Some(StreamState {
+            header,
+            mode,
+            done: 0,
+            csum,
+            drop: 0,
+        });
+        self.phase = Phase::StreamData;
+    }
+
+    /// A `STREAM_CONTINUE` copy of the stream interrupted by the end of the previous medium.
+    fn resume_stream(&mut self, h: StreamHeader, start: u64) {
+        let fill_end = align_up(start + to_u64(STREAM_HEADER_LEN), self.flb);
+        let Some(st) = &mut self.stream else { return };
+        let total = st.header.length;
+        let resumes_at = total.saturating_sub(h.length);
+        if resumes_at > st.done {
+            let error = DecodeError::FieldRange {
+                field: "STREAM_CONTINUE.length",
+                value: h.length,
+            };
+            self.queue.push_back(Event::Damaged {
+                error,
+                offset: start,
+            });
+            st.mode = Mode::Skip;
+            st.header.length = st.done + h.length;
+        } else {
+            st.drop = st.done - resumes_at;
+        }
+        if st.mode == Mode::Fdd {
+            self.carry = std::mem::take(&mut self.fdd_carry);
+        }
+        self.phase = Phase::Skip {
+            until: fill_end,
+            then: After::StreamData,
+        };
+    }
+
+    pub(super) fn read_data<'a>(&mut self, input: &'a [u8]) -> Result<Flow<'a>, ReadError> {
+        let Some(st) = &self.stream else {
+            self.phase = Phase::StreamHeader;
+            return Ok(Flow::Again);
+        };
+        let left = st.header.length - st.done;
+        if left == 0 {
+            return Ok(self.finish_stream());
+        }
+        if st.mode == Mode::Fdd && st.drop == 0 {
+            return Ok(self.read_fdd(input, left));
+        }
+        let want = to_usize(left.min(if st.drop > 0 { st.drop } else { left })).min(input.len());
+        let n = match self.limit(input, want) {
+            Limit::Free(n) => n,
+            Limit::Hit(0) => {
+                self.phase = Phase::Dblk;
+                return Ok(Flow::Again);
+            }
+            Limit::Hit(k) | Limit::Uncertain(k) => k,
+        };
+        if n == 0 {
+            return Ok(step(0, None));
+        }
+        let chunk = &input[..n];
+        self.pos += to_u64(n);
+        let Some(st) = &mut self.stream else {
+            return Ok(step(n, None));
+        };
+        st.done += to_u64(n);
+        if st.drop > 0 {
+            st.drop -= to_u64(n);
+            return Ok(step(n, None));
+        }
+        match st.mode {
+            Mode::Deliver => {
+                if let Some(c) = &mut st.csum {
+                    c.update(chunk);
+                }
+                Ok(step(n, Some(Event::Data(chunk))))
+            }
+            Mode::Collect => {
+                self.meta.extend_from_slice(chunk);
+                Ok(step(n, None))
+            }
+            Mode::Skip | Mode::Fdd => Ok(step(n, None)),
+        }
+    }
+
+    /// One FDD entry (entries may straddle input pieces; they are gathered in the carry).
+    fn read_fdd<'a>(&mut self, input: &'a [u8], left: u64) -> Flow<'a> {
+        let start = self.pos;
+        let head = to_usize(left.min(36));
+        let Some(b) = self.view(input, head) else {
+            return self.stash(input);
+        };
+        let len = usize::from(u16::from_le_bytes([b[0], b.get(1).copied().unwrap_or(0)]));
+        let is_end = head < 36 || b.get(2..6) == Some(b"FEND".as_slice());
+        drop(b);
+        if is_end || len < 36 || to_u64(len) > left {
+            if let Some(st) = &mut self.stream {
+                st.mode = Mode::Skip;
+            }
+            if !is_end {
+                let error = DecodeError::FieldRange {
+                    field: "MTF_FDD_HDR.length",
+                    value: to_u64(len),
+                };
+                self.queue.push_back(Event::Damaged {
+                    error,
+                    offset: start,
+                });
+            }
+            self.pos += to_u64(self.carry.len());
+            let c = self.carry.len();
+            self.carry.clear();
+            if let Some(st) = &mut self.stream {
+                st.done += to_u64(c);
+            }
+            return Flow::Again;
+        }
+        let Some(b) = self.view(input, len) else {
+            return self.stash(input);
+        };
+        let event = match decode_fdd_entry(&b) {
+            Ok(Decoded::Complete { value, .. }) => Event::FddEntry(Box::new(value)),
+            Ok(Decoded::Incomplete { .. }) => return self.stash(input),
+            Err(error) => Event::Damaged {
+                error,
+                offset: start,
+            },
+        };
+        drop(b);
+        let used = self.complete(len);
+        if let Some(st) = &mut self.stream {
+            st.done += to_u64(len);
+        }
+        step(used, Some(event))
+    }
+
+    /// The stream's data are complete: interpret collected data, queue the end event, pad.
+    fn finish_stream<'a>(&mut self) -> Flow<'a> {
+        let Some(st) = self.stream.take() else {
+            return Flow::Again;
+        };
+        let (id, length) = (st.header.id, st.header.length);
+        let mut then = After::StreamHeader;
+        match st.mode {
+            Mode::Deliver => match st.csum {
+                Some(c) => self.awaiting_csum = Some((id, length, c.value())),
+                None => self.queue.push_back(Event::StreamEnd {
+                    id,
+                    length,
+                    checksum: ChecksumStatus::NotRequested,
+                }),
+            },
+            Mode::Collect => self.interpret_collected(id),
+            Mode::Skip if id == StreamId::SPAD => then = After::Dblk,
+            Mode::Skip | Mode::Fdd => {}
+        }
+        self.meta.clear();
+        let end = self.pos + pad4(self.pos);
+        self.phase = Phase::Skip { until: end, then };
+        Flow::Again
+    }
+
+    fn interpret_collected(&mut self, id: StreamId) {
+        let meta = std::mem::take(&mut self.meta);
+        let base = self.path();
+        match (id, &mut self.pending) {
+            (StreamId::PNAM, Some(Pending::Dir(d))) => {
+                let comps = d.header.string_type.decode_path(&meta);
+                d.path.components.clone_from(&comps);
+                self.dir = comps;
+            }
+            (StreamId::FNAM, Some(Pending::File(f))) => {
+                f.name = f.header.string_type.decode(&meta);
+                f.path = base.join(f.name.clone());
+            }
+            (StreamId::LXMD, Some(Pending::Dir(d))) => d.unix = Some(UnixMeta::decode(&meta)),
+            (StreamId::LXMD, Some(Pending::File(f))) => f.unix = Some(UnixMeta::decode(&meta)),
+            (StreamId::CSUM, _) => {
+                if let Some((sid, length, computed)) = self.awaiting_csum.take() {
+                    let checksum = match decode_csum(&meta) {
+                        Ok(stored) if stored == computed => ChecksumStatus::Verified(stored),
+                        Ok(stored) => ChecksumStatus::Mismatch { stored, computed },
+                        Err(_) => ChecksumStatus::Missing,
+                    };
+                    self.queue.push_back(Event::StreamEnd {
+                        id: sid,
+                        length,
+                        checksum,
+                    });
+                }
+            }
+            (StreamId::TSMP, _) => match SetMap::decode(&meta) {
+                Ok(m) => self.queue.push_back(Event::SetMap(Box::new(m))),
+                Err(error) => self.queue.push_back(Event::Damaged {
+                    error,
+                    offset: self.pos,
+                }),
+            },
+            _ => {}
+        }
+    }
+}

@@ -136,6 +136,45 @@ fourcc! {
     }
 }
 
+impl StreamId {
+    /// `true` for the stream IDs of the spec's tables (mtf.md §5.2), `MQDA` and `LXMD`.
+    pub fn is_standard(self) -> bool {
+        const ALL: [StreamId; 30] = [
+            StreamId::STAN,
+            StreamId::PNAM,
+            StreamId::FNAM,
+            StreamId::CSUM,
+            StreamId::CRPT,
+            StreamId::SPAD,
+            StreamId::SPAR,
+            StreamId::TSMP,
+            StreamId::TFDD,
+            StreamId::MAP2,
+            StreamId::FDD2,
+            StreamId::ADAT,
+            StreamId::NTEA,
+            StreamId::NACL,
+            StreamId::NTED,
+            StreamId::NTQU,
+            StreamId::NTPR,
+            StreamId::NTRP,
+            StreamId::NTOI,
+            StreamId::LINK,
+            StreamId::GERC,
+            StreamId::N386,
+            StreamId::NBND,
+            StreamId::SMSD,
+            StreamId::OACL,
+            StreamId::MRSC,
+            StreamId::MPRV,
+            StreamId::MINF,
+            StreamId::MQDA,
+            StreamId::LXMD,
+        ];
+        ALL.contains(&self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

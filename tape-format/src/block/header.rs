@@ -177,10 +177,16 @@ impl Header {
 /// Quick check used by scanners: do the 52 bytes at the start of `b` form a header with a valid
 /// checksum and a printable, non-blank type? (Zero fill has a valid checksum, so the type test
 /// matters.)
+///
+/// A stream header followed by zeros also has a valid 25-word XOR, so the standard stream IDs
+/// are rejected as block types.
 pub fn looks_like_header(b: &[u8]) -> bool {
     if b.len() < HEADER_LEN {
         return false;
     }
     let t = BlockType(arr(b, 0));
-    t.is_printable() && t.0 != [b' '; 4] && xor16(&b[..50]) == u16_at(b, 50)
+    t.is_printable()
+        && t.0 != [b' '; 4]
+        && !crate::ids::StreamId(t.0).is_standard()
+        && xor16(&b[..50]) == u16_at(b, 50)
 }

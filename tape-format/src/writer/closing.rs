@@ -40,6 +40,8 @@ impl<S: FddSpool> MediaWriter<S> {
         self.last_eset = Some(dblk);
         self.last_counts = Some(set);
         self.espb_cbid = cbid;
+        // Without an ESPB the ESETs take the next Control Block ID (frame_align adjusts it).
+        self.eset_cbid = cbid;
         self.jobs.push_back(Job::AlignPhysical { cbid });
         self.jobs.push_back(Job::Marker(Marker::ClosingStart));
         self.jobs.push_back(Job::Barrier);

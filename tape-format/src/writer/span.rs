@@ -15,13 +15,14 @@
 //!   filemark, the ESET again (`ESET*` if it was already written), the rest of the FDD (from the
 //!   spool offset reached) and always the whole Set Map, second ESET, filemark.
 
-use super::context::Context;
+use super::context::{Closing, Context};
 use super::job::{DblkJob, Job, LogItem, LogKind, Marker, Role};
 use super::tail::convert;
 use super::{MediaWriter, MediumInfo, State, WriteError};
 use crate::attrs::{BlockAttributes, TapeAttributes};
 use crate::block::{Body, Dblk, Eotm, Tape};
 use crate::catalog::{FddSpool, catalog_type};
+use crate::ids::BlockType;
 use crate::le::{align_up, to_u64, to_usize};
 use crate::stream::{STREAM_HEADER_LEN, pad4};
 
@@ -235,6 +236,15 @@ impl<S: FddSpool> MediaWriter<S> {
             let b = to_usize(it.end.saturating_sub(s));
             buf.get(a..b).map(<[u8]>::to_vec).unwrap_or_default()
         };
+        let mut ctx = ctx;
+        if ctx.closing.is_none() && ctx.sset.is_some() && body_done(&ctx, &items, &pending) {
+            // All data of the set are on the old medium (EOM cases g/h): the new medium gets
+            // SSET* with MTF_EOS_AT_EOM and the end-of-set blocks only.
+            ctx.closing = Some(Closing {
+                body_end_fla: fla_span,
+                ..Closing::default()
+            });
+        }
         let resume = match &ctx.closing {
             Some(c) => {
                 let fla = c.body_end_fla;
@@ -289,4 +299,28 @@ impl<S: FddSpool> MediaWriter<S> {
         self.resume = Some(resume);
         Ok(())
     }
+}
+
+/// `true` when nothing of the set body follows the split point: only padding, an ESPB, and then
+/// the start of end-of-set processing.
+fn body_done(ctx: &Context, items: &[LogItem], pending: &[Job]) -> bool {
+    let closing = LogKind::Marker(Marker::ClosingStart);
+    let padding = |k: &LogKind| match k {
+        LogKind::Spad { .. } | LogKind::Pad => true,
+        LogKind::Dblk(j) => j.dblk.header.block_type == BlockType::ESPB,
+        _ => false,
+    };
+    let owner_done = ctx
+        .owner
+        .as_ref()
+        .is_none_or(|o| o.dblk.header.block_type == BlockType::ESPB);
+    if let Some(i) = items.iter().position(|i| i.kind == closing) {
+        return owner_done && items[..i].iter().all(|i| padding(&i.kind));
+    }
+    owner_done
+        && items.iter().all(|i| padding(&i.kind))
+        && pending
+            .iter()
+            .find(|j| !matches!(j, Job::AlignPhysical { .. }))
+            .is_some_and(|j| *j == Job::Marker(Marker::ClosingStart))
 }

@@ -180,3 +180,109 @@ fn span_inside_data_follows_figure_9() {
     assert_eq!(back.files, sets.concat());
     assert_eq!(back.damaged, Vec::<String>::new());
 }
+
+/// Shape of a continuation medium: its DBLKs after the TAPE (continuation flag `*`,
+/// `MTF_EOS_AT_EOM` `!`) and the first stream of each (`~` = `STREAM_CONTINUE`).
+fn shape(medium: &[Rec], flb: usize) -> String {
+    let bytes: Vec<u8> = medium
+        .iter()
+        .filter_map(|r| {
+            if let Rec::Block(b) = r {
+                Some(b.clone())
+            } else {
+                None
+            }
+        })
+        .flatten()
+        .collect();
+    let mut out = Vec::new();
+    for (off, d) in raw_dblks(medium, flb).into_iter().skip(1).take(5) {
+        let h = &d.header;
+        let mut s = h.block_type.to_string();
+        if h.attributes.contains(BlockAttributes::CONTINUATION) {
+            s.push('*');
+        }
+        if h.attributes.contains(BlockAttributes::EOS_AT_EOM) {
+            s.push('!');
+        }
+        let at = off + usize::from(h.first_event);
+        if let Some(Ok(Decoded::Complete { value, .. })) = bytes
+            .get(at..)
+            .map(tape_format::stream::StreamHeader::decode)
+        {
+            if value.id != tape_format::ids::StreamId::SPAD {
+                s.push_str(&format!(
+                    "({}{})",
+                    value.id,
+                    if value.is_continuation() { "~" } else { "" }
+                ));
+            }
+        }
+        out.push(s);
+    }
+    out.join(" ")
+}
+
+#[test]
+fn every_end_of_medium_case_is_produced() {
+    use std::collections::BTreeSet;
+    let mut shapes = BTreeSet::new();
+    for catalog in [false, true] {
+        let opts = WriterOptions::default()
+            .sizes(512, 512, 512)
+            .family(9)
+            .with_catalog(catalog);
+        let n = write_family(opts.clone(), &sample_sets(), Trigger::default())[0].len();
+        for k in 1..n {
+            let media = write_family(
+                opts.clone(),
+                &sample_sets(),
+                Trigger {
+                    ew_at: Some(k),
+                    ..Trigger::default()
+                },
+            );
+            if media.len() > 1 {
+                shapes.insert(shape(&media[1], 512));
+            }
+        }
+    }
+    let has = |prefix: &str| {
+        let want: Vec<&str> = prefix.split(' ').collect();
+        shapes
+            .iter()
+            .any(|s| s.split(' ').take(want.len()).eq(want.iter().copied()))
+    };
+    let cases = [
+        ("a: after SSET", "SSET* VOLB"),
+        ("b: after VOLB", "SSET* VOLB* DIRB"),
+        ("c: after DIRB", "SSET* VOLB* DIRB* FILE(STAN)"),
+        ("f: after a whole file", "SSET* VOLB* DIRB* DIRB"),
+        (
+            "d/e: inside a file's data",
+            "SSET* VOLB* DIRB* FILE*(STAN~)",
+        ),
+        ("g/h: end of set before the ESET", "SSET*! ESET SSET"),
+        (
+            "i/j: between sets (ESET already written)",
+            "SSET*! ESET* SSET",
+        ),
+        (
+            "k: after the first ESET, FDD not started",
+            "SSET*! ESET*(TFDD)",
+        ),
+        ("l: inside the FDD", "SSET*! ESET*(TFDD~)"),
+        (
+            "g/h with catalog: FDD written in full on the new medium",
+            "SSET*! ESET(TFDD)",
+        ),
+        ("m-q: Set Map rewritten whole", "SSET*! ESET*(TSMP)"),
+    ];
+    for (case, prefix) in cases {
+        assert!(
+            has(prefix),
+            "case {case} not produced; shapes:\n{}",
+            shapes.iter().cloned().collect::<Vec<_>>().join("\n")
+        );
+    }
+}

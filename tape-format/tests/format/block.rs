@@ -209,14 +209,13 @@ fn shape(medium: &[Rec], flb: usize) -> String {
         if let Some(Ok(Decoded::Complete { value, .. })) = bytes
             .get(at..)
             .map(tape_format::stream::StreamHeader::decode)
+            && value.id != tape_format::ids::StreamId::SPAD
         {
-            if value.id != tape_format::ids::StreamId::SPAD {
-                s.push_str(&format!(
-                    "({}{})",
-                    value.id,
-                    if value.is_continuation() { "~" } else { "" }
-                ));
-            }
+            s.push_str(&format!(
+                "({}{})",
+                value.id,
+                if value.is_continuation() { "~" } else { "" }
+            ));
         }
         out.push(s);
     }

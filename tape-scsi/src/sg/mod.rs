@@ -7,3 +7,6 @@ mod drive_io;
 
 pub use changer::{ChangerOptions, EjectHook, SgChanger};
 pub use drive::{SgDrive, SgDriveOptions};
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,16 @@ use crate::ids::BlockType;
 use crate::le::to_u64;
 use crate::os_nt::{NtObject, NtVolume, OS_ID_WINDOWS_NT};
 
+/// How a DBLK relates to what earlier media already delivered.
+enum Dup {
+    /// New.
+    No,
+    /// Already read in full.
+    Skip,
+    /// A copy of the DBLK whose stream was cut by the end of the previous medium.
+    ResumeOwner,
+}
+
 impl MediaReader {
     pub(super) fn read_dblk<'a>(&mut self, input: &'a [u8]) -> Result<Flow<'a>, ReadError> {
         let start = self.pos;
@@ -103,6 +113,42 @@ impl MediaReader {
     }
 
     /// Interprets a decoded DBLK at `start` occupying `len` bytes before its streams.
+    /// A body DBLK already read from an earlier medium: a non-continuation VOLB/DIRB/FILE/CFIL
+    /// whose FLA is not beyond the highest one seen in the set since it was last continued, or a
+    /// continuation FILE older than the current file. Updates the highest FLA otherwise.
+    fn is_duplicate(&mut self, d: &Dblk) -> Dup {
+        let h = &d.header;
+        let body = matches!(
+            h.block_type,
+            BlockType::VOLB | BlockType::DIRB | BlockType::FILE | BlockType::CFIL
+        );
+        if !body {
+            if h.block_type == BlockType::SSET
+                && !h.attributes.contains(BlockAttributes::CONTINUATION)
+            {
+                self.max_fla = None;
+            }
+            return Dup::No;
+        }
+        if h.attributes.contains(BlockAttributes::CONTINUATION) {
+            let older = matches!((&d.body, self.cur_file_id), (Body::File(f), Some(cur)) if f.file_id < cur);
+            return if older { Dup::Skip } else { Dup::No };
+        }
+        if self.continued && self.max_fla.is_some_and(|m| h.fla <= m) {
+            if self.max_fla != Some(h.fla) {
+                return Dup::Skip;
+            }
+            if self.pending.is_none() {
+                return Dup::ResumeOwner;
+            }
+            // Its name/metadata streams were cut: read the copy afresh.
+            self.pending = None;
+            self.suspended = None;
+        }
+        self.max_fla = Some(h.fla);
+        Dup::No
+    }
+
     pub(super) fn on_dblk(&mut self, d: Dblk, start: u64, len: usize) -> Option<Event<'static>> {
         let h = d.header.clone();
         let cont = h.attributes.contains(BlockAttributes::CONTINUATION);
@@ -114,7 +160,25 @@ impl MediaReader {
         self.cur_cont = cont || h.block_type == BlockType::TAPE;
         self.phase = Phase::StreamHeader;
         self.next_stream = 1;
+        self.skip_streams = false;
+        self.resume_owner = None;
+        self.skip_csum = false;
         let t = h.block_type;
+        match self.is_duplicate(&d) {
+            Dup::No => {}
+            Dup::Skip => {
+                // Re-framed on this medium although the previous one already held it (the drive
+                // reported a block as not written that was): skip it with its streams.
+                self.skip_streams = true;
+                return None;
+            }
+            Dup::ResumeOwner => {
+                // A full copy of the DBLK whose stream was cut: resume that stream in it.
+                self.cur_cont = true;
+                self.resume_owner = Some(self.suspended.as_ref().map_or(u16::MAX, |s| s.number));
+                return None;
+            }
+        }
         if !matches!(t, BlockType::TAPE | BlockType::SFMB | BlockType::EOTM) && !cont {
             self.flush_before_new(start);
         }
@@ -142,13 +206,10 @@ impl MediaReader {
                 Some(Event::Medium(Box::new(ev)))
             }
             Body::Sfmb(_) => {
-                let size = if self.sfmb_size > 0 {
-                    self.sfmb_size
-                } else {
-                    to_u64(len)
-                };
+                // The rest of the soft filemark block is zero fill, skipped quietly by the DBLK
+                // search; the TAPE's soft filemark size is not trusted for skipping.
                 self.phase = Phase::Skip {
-                    until: start + size.max(to_u64(len)),
+                    until: start + to_u64(len),
                     then: After::Dblk,
                 };
                 Some(Event::Filemark)

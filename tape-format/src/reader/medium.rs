@@ -83,6 +83,7 @@ impl MediaReader {
         }
         self.carry.clear();
         self.queue.clear();
+        self.continued = self.set_number.is_some();
         self.pos = 0;
         self.phase = Phase::Tape;
         self.resyncing = false;

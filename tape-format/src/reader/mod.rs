@@ -152,6 +152,8 @@ enum Mode {
 #[derive(Debug, Clone)]
 struct StreamState {
     header: StreamHeader,
+    /// 1-based number of the stream in its DBLK.
+    number: u16,
     mode: Mode,
     /// Bytes of the stream read so far.
     done: u64,
@@ -195,6 +197,16 @@ pub struct MediaReader {
     suspended: Option<StreamState>,
     /// The current DBLK is a TAPE or a continuation DBLK (its SPAD must not end anything).
     cur_cont: bool,
+    /// The current DBLK was already read from the previous medium: skip its streams.
+    skip_streams: bool,
+    /// Highest FLA of a body DBLK of the current set.
+    max_fla: Option<u64>,
+    /// The current set continued from an earlier medium (duplicates are possible).
+    continued: bool,
+    /// A copy of the cut DBLK is being read: resume its stream of this number.
+    resume_owner: Option<u16>,
+    /// The next `CSUM` belongs to a duplicated stream.
+    skip_csum: bool,
     /// A stream with `STREAM_CHECKSUMED` ended; its CSUM is expected next.
     awaiting_csum: Option<(crate::ids::StreamId, u64, u32)>,
     meta: Vec<u8>,
@@ -237,6 +249,11 @@ impl MediaReader {
             stream: None,
             suspended: None,
             cur_cont: false,
+            skip_streams: false,
+            max_fla: None,
+            continued: false,
+            resume_owner: None,
+            skip_csum: false,
             awaiting_csum: None,
             meta: Vec::new(),
             resyncing: false,

@@ -53,18 +53,60 @@ impl MediaReader {
     fn on_stream_header(&mut self, h: StreamHeader, start: u64) {
         let number = self.next_stream;
         self.next_stream = self.next_stream.saturating_add(1);
-        if h.id == StreamId::SPAD && self.cur_cont {
+        if let Some(n) = self.resume_owner {
+            if number == n
+                && let Some(mut st) = self.suspended.take()
+                && st.header.id == h.id
+            {
+                // The copy carries the whole stream: drop what was read before.
+                self.resume_owner = None;
+                st.drop = st
+                    .done
+                    .saturating_sub(st.header.length.saturating_sub(h.length));
+                self.stream = Some(st);
+                self.phase = Phase::StreamData;
+                return;
+            }
+            if number < n && !(h.id == StreamId::CSUM && self.awaiting_csum.is_some()) {
+                return self.begin(h, number, Mode::Skip);
+            }
+            self.resume_owner = None;
+        }
+        if self.skip_streams || (h.id == StreamId::SPAD && self.cur_cont) {
             return self.begin(h, number, Mode::Skip);
+        }
+        if self.skip_csum && h.id == StreamId::CSUM {
+            self.skip_csum = false;
+            return self.begin(h, number, Mode::Skip);
+        }
+        if h.is_continuation() && self.cur_cont && self.continued && self.suspended.is_none() {
+            // The rest of a stream that the previous medium already held in full (and its CSUM).
+            self.skip_csum = h
+                .media_attributes
+                .contains(StreamMediaAttributes::CHECKSUMED);
+            self.begin(h, number, Mode::Skip);
+            let fill_end = align_up(start + to_u64(STREAM_HEADER_LEN), self.flb);
+            self.phase = Phase::Skip {
+                until: fill_end,
+                then: After::StreamData,
+            };
+            return;
         }
         if let Some(st) = self.suspended.take() {
             if h.is_continuation() && h.id == st.header.id {
                 self.stream = Some(st);
                 return self.resume_stream(h, start);
             }
-            self.queue.push_back(Event::Damaged {
-                error: DecodeError::MissingData("stream continuation"),
-                offset: start,
-            });
+            let restarted = h.id == st.header.id && self.cur_cont && st.mode != Mode::Deliver;
+            if restarted {
+                // Written again from its start (a Set Map is never split, mtf.md §9.5).
+                self.fdd_carry.clear();
+            } else {
+                self.queue.push_back(Event::Damaged {
+                    error: DecodeError::MissingData("stream continuation"),
+                    offset: start,
+                });
+            }
         }
         if let Some((id, length, computed)) = self.awaiting_csum.take() {
             if h.id == StreamId::CSUM && h.length == 4 {
@@ -101,13 +143,15 @@ impl MediaReader {
     }
 
     fn begin(&mut self, header: StreamHeader, number: u16, mode: Mode) {
-        self.meta.clear();
+        if mode == Mode::Collect {
+            self.meta.clear();
+        }
         let csum = header
             .media_attributes
             .contains(StreamMediaAttributes::CHECKSUMED)
             .then(Csum32::new);
-        let _ = number;
         self.stream = Some(StreamState {
+            number,
             header,
             mode,
             done: 0,
@@ -151,14 +195,14 @@ impl MediaReader {
             self.phase = Phase::StreamHeader;
             return Ok(Flow::Again);
         };
-        let left = st.header.length - st.done;
-        if left == 0 {
+        let left = st.header.length.saturating_sub(st.done);
+        if left == 0 && st.drop == 0 {
             return Ok(self.finish_stream());
         }
         if st.mode == Mode::Fdd && st.drop == 0 {
             return Ok(self.read_fdd(input, left));
         }
-        let want = to_usize(left.min(if st.drop > 0 { st.drop } else { left })).min(input.len());
+        let want = to_usize(if st.drop > 0 { st.drop } else { left }).min(input.len());
         let n = match self.limit(input, want) {
             Limit::Free(n) => n,
             Limit::Hit(0) => {
@@ -175,11 +219,12 @@ impl MediaReader {
         let Some(st) = &mut self.stream else {
             return Ok(step(n, None));
         };
-        st.done += to_u64(n);
         if st.drop > 0 {
+            // Duplicates of bytes already delivered from the previous medium.
             st.drop -= to_u64(n);
             return Ok(step(n, None));
         }
+        st.done += to_u64(n);
         match st.mode {
             Mode::Deliver => {
                 if let Some(c) = &mut st.csum {

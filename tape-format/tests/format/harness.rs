@@ -25,6 +25,8 @@ pub(crate) struct Trigger {
     pub(crate) overflow_at: Option<usize>,
     /// Apply the trigger on every medium (not only the first).
     pub(crate) every_medium: bool,
+    /// The drive reports Overflow but the block did reach the medium (duplicates on re-framing).
+    pub(crate) overflow_written: bool,
 }
 
 /// The simulated family.
@@ -67,7 +69,7 @@ impl Drive {
                 Output::Filemark => Rec::Filemark,
             };
             let outcome = self.outcome(index);
-            if outcome != Outcome::Overflow {
+            if outcome != Outcome::Overflow || self.trigger.overflow_written {
                 self.media.last_mut().unwrap().push(rec);
             }
             w.complete(outcome).unwrap();

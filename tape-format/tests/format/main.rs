@@ -12,6 +12,7 @@
 mod block;
 mod descriptor;
 mod fixtures;
+mod fuzzing;
 mod harness;
 mod reader;
 mod roundtrip;

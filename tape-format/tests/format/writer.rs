@@ -109,54 +109,6 @@ fn overflow_at_every_output_tape() {
     check_every_position(small_tape(), true);
 }
 
-#[test]
-#[ignore]
-fn debug_dump() {
-    let k: usize = std::env::var("K").unwrap().parse().unwrap();
-    let trigger = if std::env::var("OVF").is_ok() {
-        Trigger {
-            overflow_at: Some(k),
-            ..Trigger::default()
-        }
-    } else {
-        Trigger {
-            ew_at: Some(k),
-            ..Trigger::default()
-        }
-    };
-    let opts = match std::env::var("CFG").as_deref() {
-        Ok("bkf") => bkf_small(),
-        Ok("bkfcat") => bkf_small().with_catalog(true),
-        Ok("smallcat") => small_tape().with_catalog(true),
-        Ok("cat4k") => tape_4k_catalog(),
-        _ => small_tape(),
-    };
-    let media = write_family(opts, &sample_sets(), trigger);
-    for (i, m) in media.iter().enumerate() {
-        println!("=== medium {}", i + 1);
-        let mut pos = 0usize;
-        for rec in m {
-            match rec {
-                Rec::Filemark => println!("  FILEMARK"),
-                Rec::Block(b) => {
-                    for off in (0..b.len()).step_by(4) {
-                        let w = &b[off..off + 4];
-                        if w.iter()
-                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-                        {
-                            println!("  {:6} {}", pos + off, String::from_utf8_lossy(w));
-                        }
-                    }
-                    pos += b.len();
-                }
-            }
-        }
-    }
-    let back = read_family(&media);
-    println!("{:?}", back.damaged);
-    println!("{:?}", back.flas);
-}
-
 fn bkf_small() -> WriterOptions {
     WriterOptions::bkf().sizes(1024, 1024, 2048).family(0xB0F)
 }
@@ -208,6 +160,7 @@ fn families_of_several_media() {
                     ew_at: (!overflow).then_some(k),
                     overflow_at: overflow.then_some(k),
                     every_medium: true,
+                    ..Trigger::default()
                 };
                 let media = write_family(opts.clone(), &sets, trigger);
                 let ctx = format!("k={k} overflow={overflow} catalog={}", opts.catalog);

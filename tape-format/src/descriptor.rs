@@ -29,6 +29,13 @@ pub fn decode_descriptor(input: &[u8]) -> Result<Decoded<Descriptor<'_>>, Decode
         Decoded::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
     };
     let mut streams = Vec::new();
+    if dblk.header.block_type == crate::ids::BlockType::SFMB {
+        // Soft filemarks have no streams (mtf.md §4.10).
+        return Ok(Decoded::Complete {
+            value: Descriptor { dblk, streams },
+            consumed: pos,
+        });
+    }
     loop {
         let rest = &input[pos..];
         if let Some(needed) = need(rest, STREAM_HEADER_LEN) {

@@ -305,6 +305,12 @@ impl<S: FddSpool> MediaWriter<S> {
         &self.spool
     }
 
+    /// Bytes held for output (the current unit plus framing spill); never much more than one
+    /// write unit.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The next output to execute, if any.
     pub fn poll(&mut self) -> Result<Option<Output<'_>>, WriteError> {
         self.pump()?;

@@ -153,6 +153,7 @@ fn basic_job(catalog: bool) -> Vec<u8> {
                         .with_catalog(catalog),
                 )
                 .unwrap();
+                w.set_prior_set_map(prior_set_map(&bytes));
                 w.append_after(AppendPoint {
                     media_sequence: 1,
                     pba: (bytes.len() / 1024) as u64,
@@ -170,6 +171,18 @@ fn basic_job(catalog: bool) -> Vec<u8> {
     dir_at(&mut a, &["var"]);
     file(&mut a, "log", &content(2, 1500), true);
     end(a)
+}
+
+/// The Set Map entries found on a medium (what an engine passes when appending to a family).
+fn prior_set_map(medium: &[u8]) -> Vec<tape_format::catalog::SetMapEntry> {
+    let mut last = Vec::new();
+    for e in tape_format::io::BkfEvents::new(medium, tape_format::reader::ReaderOptions::default())
+    {
+        if let Ok(tape_format::reader::Event::SetMap(m)) = e {
+            last = m.entries;
+        }
+    }
+    last
 }
 
 /// PBAs of the SFMBs of a medium, newest first (what an engine passes when appending).

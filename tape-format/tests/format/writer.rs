@@ -209,7 +209,7 @@ fn calls_out_of_order_are_refused() {
         w.begin_set(SetInfo::default()),
         Err(WriteError::OutputPending)
     ));
-    while let Some(_) = w.poll().unwrap() {
+    while w.poll().unwrap().is_some() {
         w.complete(Outcome::Written).unwrap();
     }
     assert!(matches!(

@@ -282,6 +282,7 @@ impl MediaReader {
                 None
             }
             Body::File(file) => {
+                self.cur_size = h.displayable_size;
                 if cont && self.cur_file_id == Some(file.file_id) {
                     return None;
                 }

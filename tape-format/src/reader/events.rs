@@ -126,8 +126,9 @@ pub enum Event<'a> {
     Directory(Box<DirectoryEvent>),
     /// A FILE.
     File(Box<FileEvent>),
-    /// A data stream of the current DBLK begins. `offset` > 0 when reading starts inside a stream
-    /// continued from an earlier medium.
+    /// A data stream of the current DBLK begins. `offset` > 0 when reading starts on a
+    /// continuation medium inside a `STAN` stream whose beginning is on an earlier medium (derived
+    /// from the FILE's displayable size; `header.length` is then the remaining length).
     StreamStart {
         /// The header as stored.
         header: StreamHeader,

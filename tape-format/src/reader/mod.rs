@@ -190,6 +190,8 @@ pub struct MediaReader {
     /// Type and header of the DBLK whose streams are being read.
     cur_type: Option<crate::ids::BlockType>,
     cur_file_id: Option<u32>,
+    /// Displayable size of the current FILE.
+    cur_size: u64,
     next_stream: u16,
     pending: Option<Pending>,
     stream: Option<StreamState>,
@@ -244,6 +246,7 @@ impl MediaReader {
             dir: Vec::new(),
             cur_type: None,
             cur_file_id: None,
+            cur_size: 0,
             next_stream: 1,
             pending: None,
             stream: None,

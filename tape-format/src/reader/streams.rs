@@ -133,10 +133,16 @@ impl MediaReader {
             self.flush_pending();
         }
         if mode == Mode::Deliver {
+            // A continued stream read without the previous medium: its data end at the file size.
+            let offset = if h.is_continuation() && h.id == StreamId::STAN {
+                self.cur_size.saturating_sub(h.length)
+            } else {
+                0
+            };
             self.queue.push_back(Event::StreamStart {
                 header: h,
                 number,
-                offset: 0,
+                offset,
             });
         }
         self.begin(h, number, mode);

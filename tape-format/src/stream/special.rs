@@ -80,3 +80,46 @@ pub fn decode_spar_offset(data: &[u8]) -> Decoded<u64> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csum_body_is_exactly_four_bytes() {
+        assert_eq!(decode_csum(&[1, 2, 3, 4]), Ok(0x0403_0201));
+        assert_eq!(
+            decode_csum(&[1, 2, 3]),
+            Err(DecodeError::MissingData("CSUM"))
+        );
+        assert_eq!(decode_csum(&[0; 5]), Err(DecodeError::TrailingData("CSUM")));
+    }
+
+    #[test]
+    fn adat_name_round_trips_and_is_capped() {
+        let b = AdatName::encode("Zone.Identifier");
+        let Decoded::Complete { value, consumed } = AdatName::decode(&b).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (value.name().as_str(), consumed),
+            ("Zone.Identifier", b.len())
+        );
+        for n in 0..b.len() {
+            assert!(AdatName::decode(&b[..n]).unwrap().is_incomplete());
+        }
+        assert!(AdatName::decode(&[0xFF, 0xFF, 0xFF, 0xFF]).is_err());
+    }
+
+    #[test]
+    fn spar_offset_prefix() {
+        assert_eq!(
+            decode_spar_offset(&7u64.to_le_bytes()),
+            Decoded::Complete {
+                value: 7,
+                consumed: 8
+            }
+        );
+        assert!(decode_spar_offset(&[0; 7]).is_incomplete());
+    }
+}

@@ -415,3 +415,32 @@ fn duplicates_case(opts: WriterOptions) {
         assert!(back.files.len() >= sets.concat().len(), "k={k} {opts:?}");
     }
 }
+
+#[test]
+fn a_continuation_medium_read_on_its_own_reports_where_the_data_resume() {
+    let family = two_media();
+    let m2 = bytes_of(&family[1]);
+    let mut r = MediaReader::default();
+    let mut pos = 0;
+    let mut start = None;
+    let mut bytes = 0u64;
+    while !r.medium_ended() {
+        let s = r.step(&m2[pos..]).unwrap();
+        pos += s.consumed;
+        match s.event {
+            Some(Event::StreamStart { header, offset, .. })
+                if start.is_none() && header.is_continuation() =>
+            {
+                start = Some((offset, header.length))
+            }
+            Some(Event::Data(d)) if start.is_some() && bytes < start.unwrap().1 => {
+                bytes += d.len() as u64
+            }
+            None if s.consumed == 0 => break,
+            _ => {}
+        }
+    }
+    let (offset, remaining) = start.expect("the split stream continues on medium 2");
+    assert!(offset > 0);
+    assert_eq!(bytes, remaining);
+}

@@ -17,6 +17,7 @@ mod events;
 pub mod media;
 mod operator;
 pub mod policy;
+mod restore;
 mod selection;
 mod time;
 pub mod walk;

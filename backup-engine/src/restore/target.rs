@@ -1,0 +1,329 @@
+//! [`RestoreRoot`]: creating files under a directory so that nothing lands outside it.
+//!
+//! # Security
+//!
+//! Every object is created relative to directory handles opened from the root downwards with
+//! `O_NOFOLLOW` (`openat`, `mkdirat`, `symlinkat`, `linkat`, `renameat`): a symbolic link that a
+//! hostile archive planted (`a -> /etc`, then `a/passwd`) is refused, never followed, and `..`
+//! never reaches the file system (names are checked first, `names.rs`). Files are written under
+//! a temporary name and renamed into place only when complete, so no partial file is ever left
+//! under its real name. Directories are created with mode 0700 while the restore runs; their
+//! recorded modes and times are applied at the end, deepest first.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, XattrFlags};
+use rustix::io::Errno;
+
+use super::names::show;
+use crate::walk::Timestamp;
+
+/// Metadata to give a restored object; `None` fields are left as created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) mode: Option<u32>,
+    pub(crate) uid: Option<u32>,
+    pub(crate) gid: Option<u32>,
+    pub(crate) atime: Option<Timestamp>,
+    pub(crate) mtime: Option<Timestamp>,
+    pub(crate) xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// A refused or failed object, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refused(pub(crate) String);
+
+fn refused(comps: &[Vec<u8>], what: impl std::fmt::Display) -> Refused {
+    Refused(format!("{}: {what}", show(comps)))
+}
+
+/// A file being written under a temporary name.
+pub(crate) struct PendingFile {
+    pub(crate) file: File,
+    comps: Vec<Vec<u8>>,
+    temp: Vec<u8>,
+}
+
+/// The restore root and a cache of open directory handles along the current path.
+pub(crate) struct RestoreRoot {
+    path: PathBuf,
+    root: OwnedFd,
+    open: Vec<(Vec<u8>, OwnedFd)>,
+    privileged: bool,
+    deferred: Vec<(Vec<Vec<u8>>, Meta)>,
+    counter: u64,
+}
+
+impl RestoreRoot {
+    /// Creates `path` if needed and opens it.
+    pub(crate) fn open(path: &Path) -> io::Result<Self> {
+        std::fs::create_dir_all(path)?;
+        let root = rustix::fs::open(path, OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY, Mode::empty())?;
+        Ok(Self {
+            path: path.to_owned(),
+            root,
+            open: Vec::new(),
+            privileged: rustix::process::geteuid().is_root(),
+            deferred: Vec::new(),
+            counter: 0,
+        })
+    }
+
+    /// The root directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens (creating as needed) the directory `comps`, never following a symbolic link.
+    fn dir(&mut self, comps: &[Vec<u8>]) -> Result<BorrowedFd<'_>, Refused> {
+        let common = self.open.iter().zip(comps).take_while(|((a, _), b)| a == *b).count();
+        self.open.truncate(common);
+        for (i, name) in comps.iter().enumerate().skip(common) {
+            let parent = self.open.last().map_or(self.root.as_fd(), |(_, fd)| fd.as_fd());
+            let fd = open_or_make_dir(parent, name).map_err(|why| refused(&comps[..=i], why))?;
+            self.open.push((name.clone(), fd));
+        }
+        Ok(self.open.last().map_or(self.root.as_fd(), |(_, fd)| fd.as_fd()))
+    }
+
+    fn temp_name(&mut self) -> Vec<u8> {
+        self.counter += 1;
+        format!(".ntbackup-partial-{}-{}", std::process::id(), self.counter).into_bytes()
+    }
+
+    /// Makes sure the directory exists; its metadata are applied at [`finish`](Self::finish).
+    pub(crate) fn directory(&mut self, comps: &[Vec<u8>], meta: Meta) -> Result<(), Refused> {
+        self.dir(comps)?;
+        self.deferred.push((comps.to_vec(), meta));
+        Ok(())
+    }
+
+    /// Starts a regular file (written under a temporary name in its directory).
+    pub(crate) fn begin_file(&mut self, comps: &[Vec<u8>]) -> Result<PendingFile, Refused> {
+        let (parent, _) = comps.split_at(comps.len().saturating_sub(1));
+        let temp = self.temp_name();
+        let dir = self.dir(parent)?;
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(dir, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
+            .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
+        Ok(PendingFile { file: File::from(fd), comps: comps.to_vec(), temp })
+    }
+
+    /// Gives a finished file its metadata and its real name (replacing a file of that name).
+    pub(crate) fn commit_file(&mut self, pending: PendingFile, meta: &Meta) -> Result<(), Refused> {
+        let PendingFile { file, comps, temp } = pending;
+        let applied = apply_fd(file.as_fd(), meta, self.privileged);
+        drop(file);
+        if let Err(e) = applied {
+            self.discard(&comps, &temp);
+            return Err(refused(&comps, e));
+        }
+        self.rename_into_place(&comps, &temp)
+    }
+
+    /// Removes an unfinished file.
+    pub(crate) fn abandon_file(&mut self, pending: PendingFile) {
+        let PendingFile { file, comps, temp } = pending;
+        drop(file);
+        self.discard(&comps, &temp);
+    }
+
+    fn discard(&mut self, comps: &[Vec<u8>], temp: &[u8]) {
+        let parent = &comps[..comps.len().saturating_sub(1)];
+        if let Ok(dir) = self.dir(parent) {
+            let _ = rustix::fs::unlinkat(dir, temp, AtFlags::empty());
+        }
+    }
+
+    fn rename_into_place(&mut self, comps: &[Vec<u8>], temp: &[u8]) -> Result<(), Refused> {
+        let Some((name, parent)) = comps.split_last() else {
+            return Err(Refused("the restore root itself cannot be replaced".into()));
+        };
+        let dir = self.dir(parent)?;
+        match rustix::fs::renameat(dir, temp, dir, name.as_slice()) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = rustix::fs::unlinkat(dir, temp, AtFlags::empty());
+                let why = if e == Errno::ISDIR { "a directory of that name is in the way".to_owned() } else { e.to_string() };
+                Err(refused(comps, why))
+            }
+        }
+    }
+
+    /// Creates a symbolic link (its target is stored as it is and never followed here).
+    pub(crate) fn symlink(&mut self, comps: &[Vec<u8>], target: &[u8], meta: &Meta) -> Result<(), Refused> {
+        let temp = self.temp_name();
+        let parent = &comps[..comps.len().saturating_sub(1)];
+        let privileged = self.privileged;
+        let dir = self.dir(parent)?;
+        rustix::fs::symlinkat(target, dir, temp.as_slice()).map_err(|e| refused(comps, format!("cannot create the link: {e}")))?;
+        if privileged && (meta.uid.is_some() || meta.gid.is_some()) {
+            let _ = rustix::fs::chownat(dir, temp.as_slice(), meta.uid.map(rustix::fs::Uid::from_raw), meta.gid.map(rustix::fs::Gid::from_raw), AtFlags::SYMLINK_NOFOLLOW);
+        }
+        if let Some(times) = timestamps(meta) {
+            let _ = rustix::fs::utimensat(dir, temp.as_slice(), &times, AtFlags::SYMLINK_NOFOLLOW);
+        }
+        self.rename_into_place(comps, &temp)
+    }
+
+    /// Creates `comps` as a further name of the already restored file `target`.
+    pub(crate) fn hard_link(&mut self, comps: &[Vec<u8>], target: &[Vec<u8>]) -> Result<(), Refused> {
+        let Some((target_name, target_parent)) = target.split_last() else {
+            return Err(refused(comps, "hard link to the restore root"));
+        };
+        let from = rustix::io::fcntl_dupfd_cloexec(self.dir(target_parent)?, 0)
+            .map_err(|e| refused(comps, e))?;
+        let temp = self.temp_name();
+        let parent = &comps[..comps.len().saturating_sub(1)];
+        let dir = self.dir(parent)?;
+        rustix::fs::linkat(&from, target_name.as_slice(), dir, temp.as_slice(), AtFlags::empty())
+            .map_err(|e| refused(comps, format!("cannot link to {}: {e}", show(target))))?;
+        self.rename_into_place(comps, &temp)
+    }
+
+    /// Applies the deferred directory metadata, deepest directories first.
+    pub(crate) fn finish(mut self) -> Vec<Refused> {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        deferred.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let mut problems = Vec::new();
+        let privileged = self.privileged;
+        for (comps, meta) in deferred {
+            let result = self.dir(&comps).and_then(|fd| apply_fd(fd, &meta, privileged).map_err(|e| refused(&comps, e)));
+            if let Err(e) = result {
+                problems.push(e);
+            }
+        }
+        problems
+    }
+}
+
+fn open_or_make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> Result<OwnedFd, String> {
+    let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
+    match rustix::fs::openat(parent, name, flags, Mode::empty()) {
+        Ok(fd) => return Ok(fd),
+        Err(Errno::NOENT) => {}
+        Err(Errno::LOOP | Errno::NOTDIR) => {
+            return Err("a symbolic link or a file is in the way of this directory; it is not followed".into());
+        }
+        Err(e) => return Err(format!("cannot open the directory: {e}")),
+    }
+    match rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o700)) {
+        Ok(()) | Err(Errno::EXIST) => {}
+        Err(e) => return Err(format!("cannot create the directory: {e}")),
+    }
+    rustix::fs::openat(parent, name, flags, Mode::empty()).map_err(|e| match e {
+        Errno::LOOP | Errno::NOTDIR => "a symbolic link or a file is in the way of this directory; it is not followed".into(),
+        e => format!("cannot open the directory: {e}"),
+    })
+}
+
+fn timespec(t: Timestamp) -> Timespec {
+    Timespec { tv_sec: t.secs, tv_nsec: i64::from(t.nanos).into() }
+}
+
+fn timestamps(meta: &Meta) -> Option<Timestamps> {
+    let omit = Timespec { tv_sec: 0, tv_nsec: rustix::fs::UTIME_OMIT };
+    if meta.atime.is_none() && meta.mtime.is_none() {
+        return None;
+    }
+    Some(Timestamps {
+        last_access: meta.atime.map_or(omit, timespec),
+        last_modification: meta.mtime.map_or(omit, timespec),
+    })
+}
+
+/// Owner (when privileged), xattrs, mode, then times (last, since the others change ctime only).
+fn apply_fd(fd: BorrowedFd<'_>, meta: &Meta, privileged: bool) -> Result<(), String> {
+    if privileged && (meta.uid.is_some() || meta.gid.is_some()) {
+        rustix::fs::fchown(fd, meta.uid.map(rustix::fs::Uid::from_raw), meta.gid.map(rustix::fs::Gid::from_raw))
+            .map_err(|e| format!("cannot set the owner: {e}"))?;
+    }
+    for (name, value) in &meta.xattrs {
+        // Attributes the file system or our privileges do not allow are skipped, as tar does.
+        let _ = rustix::fs::fsetxattr(fd, name.as_slice(), value, XattrFlags::empty());
+    }
+    if let Some(mode) = meta.mode {
+        let keep = if privileged { 0o7777 } else { 0o777 };
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & keep)).map_err(|e| format!("cannot set the mode: {e}"))?;
+    }
+    if let Some(times) = timestamps(meta) {
+        rustix::fs::futimens(fd, &times).map_err(|e| format!("cannot set the times: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    fn c(path: &str) -> Vec<Vec<u8>> {
+        path.split('/').map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn files_appear_under_their_real_name_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
+        let mut f = root.begin_file(&c("a/b/file")).unwrap();
+        f.file.write_all(b"hello").unwrap();
+        assert!(!dir.path().join("out/a/b/file").exists(), "no partial file under its real name");
+        let meta = Meta { mode: Some(0o640), mtime: Some(Timestamp { secs: 1_000_000, nanos: 5 }), ..Meta::default() };
+        root.commit_file(f, &meta).unwrap();
+        let path = dir.path().join("out/a/b/file");
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello");
+        let m = std::fs::metadata(&path).unwrap();
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        assert_eq!((m.permissions().mode() & 0o777, m.mtime(), m.mtime_nsec()), (0o640, 1_000_000, 5));
+        let mut g = root.begin_file(&c("a/b/gone")).unwrap();
+        g.file.write_all(b"partial").unwrap();
+        root.abandon_file(g);
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("out/a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["file"], "the abandoned temporary file is gone");
+    }
+
+    #[test]
+    fn a_planted_symlink_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
+        root.symlink(&c("escape"), outside.as_os_str().as_encoded_bytes(), &Meta::default()).unwrap();
+        match root.begin_file(&c("escape/passwd")) {
+            Err(Refused(why)) => assert!(why.contains("not followed"), "{why}"),
+            Ok(_) => panic!("wrote through a symlink"),
+        }
+        assert!(root.directory(&c("escape/sub"), Meta::default()).is_err());
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "nothing written outside the root");
+        // A symlink in the way of a file is replaced by the file, not followed.
+        symlink(outside.join("victim"), dir.path().join("out/plain")).unwrap();
+        let f = root.begin_file(&c("plain")).unwrap();
+        root.commit_file(f, &Meta::default()).unwrap();
+        assert!(!outside.join("victim").exists());
+        assert!(std::fs::symlink_metadata(dir.path().join("out/plain")).unwrap().is_file());
+    }
+
+    #[test]
+    fn hard_links_and_deferred_directory_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
+        root.directory(&c("d"), Meta { mode: Some(0o555), ..Meta::default() }).unwrap();
+        let mut f = root.begin_file(&c("d/one")).unwrap();
+        f.file.write_all(b"1").unwrap();
+        root.commit_file(f, &Meta::default()).unwrap();
+        root.hard_link(&c("d/two"), &c("d/one")).unwrap();
+        assert!(root.finish().is_empty());
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let one = std::fs::metadata(dir.path().join("out/d/one")).unwrap();
+        let two = std::fs::metadata(dir.path().join("out/d/two")).unwrap();
+        assert_eq!((one.ino(), one.nlink()), (two.ino(), 2));
+        let d = std::fs::metadata(dir.path().join("out/d")).unwrap();
+        assert_eq!(d.permissions().mode() & 0o777, 0o555, "applied after the contents");
+        std::fs::set_permissions(dir.path().join("out/d"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}

@@ -12,6 +12,7 @@
 //!   [`PolicyChain`](policy::PolicyChain). The same machinery brings the right media back, in
 //!   order, for a restore.
 
+pub mod catalog;
 mod clock;
 mod events;
 pub mod media;

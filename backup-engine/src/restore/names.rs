@@ -31,16 +31,23 @@ pub(crate) fn check_component(c: &[u8]) -> Result<(), UnsafeName> {
         return Err(UnsafeName("an empty path component".into()));
     }
     if c == b"." || c == b".." {
-        return Err(UnsafeName(format!("a {shown:?} path component (it could climb out of the restore root)")));
+        return Err(UnsafeName(format!(
+            "a {shown:?} path component (it could climb out of the restore root)"
+        )));
     }
     if c.contains(&b'/') {
         return Err(UnsafeName(format!("a name containing '/' ({shown:?})")));
     }
     if c.contains(&0) {
-        return Err(UnsafeName(format!("a name containing a NUL character ({shown:?})")));
+        return Err(UnsafeName(format!(
+            "a name containing a NUL character ({shown:?})"
+        )));
     }
     if c.len() > NAME_MAX {
-        return Err(UnsafeName(format!("a name of {} bytes (at most {NAME_MAX})", c.len())));
+        return Err(UnsafeName(format!(
+            "a name of {} bytes (at most {NAME_MAX})",
+            c.len()
+        )));
     }
     Ok(())
 }
@@ -49,8 +56,14 @@ pub(crate) fn check_component(c: &[u8]) -> Result<(), UnsafeName> {
 /// `/` or empty → nothing.
 fn device_components(device: &str) -> Result<Vec<Vec<u8>>, UnsafeName> {
     let trimmed = device.trim_end_matches([':', '\\', '/']);
-    let parts: Vec<&str> = trimmed.split(['\\', '/']).filter(|p| !p.is_empty()).collect();
-    let parts: Vec<Vec<u8>> = parts.iter().map(|p| p.trim_end_matches(':').as_bytes().to_vec()).collect();
+    let parts: Vec<&str> = trimmed
+        .split(['\\', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let parts: Vec<Vec<u8>> = parts
+        .iter()
+        .map(|p| p.trim_end_matches(':').as_bytes().to_vec())
+        .collect();
     for p in &parts {
         check_component(p)?;
     }
@@ -59,7 +72,10 @@ fn device_components(device: &str) -> Result<Vec<Vec<u8>>, UnsafeName> {
 
 /// The components of `path` (device first), checked. `raw_last` replaces the last component
 /// with the exact bytes of a Linux name (from our Unix-metadata stream) when present.
-pub(crate) fn components(path: &MtfPath, raw_last: Option<&[u8]>) -> Result<Vec<Vec<u8>>, UnsafeName> {
+pub(crate) fn components(
+    path: &MtfPath,
+    raw_last: Option<&[u8]>,
+) -> Result<Vec<Vec<u8>>, UnsafeName> {
     let mut out = device_components(&path.device)?;
     let n = path.components.len();
     for (i, c) in path.components.iter().enumerate() {
@@ -71,14 +87,20 @@ pub(crate) fn components(path: &MtfPath, raw_last: Option<&[u8]>) -> Result<Vec<
         out.push(bytes);
     }
     if out.len() > MAX_DEPTH {
-        return Err(UnsafeName(format!("a path {} levels deep (at most {MAX_DEPTH})", out.len())));
+        return Err(UnsafeName(format!(
+            "a path {} levels deep (at most {MAX_DEPTH})",
+            out.len()
+        )));
     }
     Ok(out)
 }
 
 /// A path made of checked components, shown with `/`.
 pub(crate) fn show(components: &[Vec<u8>]) -> String {
-    let parts: Vec<String> = components.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let parts: Vec<String> = components
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
     parts.join("/")
 }
 
@@ -87,22 +109,43 @@ mod tests {
     use super::*;
 
     fn path(device: &str, comps: &[&str]) -> MtfPath {
-        MtfPath { device: device.into(), components: comps.iter().map(|s| s.to_string()).collect() }
+        MtfPath {
+            device: device.into(),
+            components: comps.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
     fn windows_linux_and_unc_paths_map_under_the_root() {
-        assert_eq!(show(&components(&path("C:", &["docs", "a.txt"]), None).unwrap()), "C/docs/a.txt");
-        assert_eq!(show(&components(&path("/", &["home", "u", "a"]), None).unwrap()), "home/u/a");
-        assert_eq!(show(&components(&path("", &["rel", "x"]), None).unwrap()), "rel/x");
-        assert_eq!(show(&components(&path("\\\\srv\\share", &["x"]), None).unwrap()), "srv/share/x");
+        assert_eq!(
+            show(&components(&path("C:", &["docs", "a.txt"]), None).unwrap()),
+            "C/docs/a.txt"
+        );
+        assert_eq!(
+            show(&components(&path("/", &["home", "u", "a"]), None).unwrap()),
+            "home/u/a"
+        );
+        assert_eq!(
+            show(&components(&path("", &["rel", "x"]), None).unwrap()),
+            "rel/x"
+        );
+        assert_eq!(
+            show(&components(&path("\\\\srv\\share", &["x"]), None).unwrap()),
+            "srv/share/x"
+        );
         let raw = components(&path("/", &["d", "caf?"]), Some(b"caf\xe9")).unwrap();
         assert_eq!(raw[1], b"caf\xe9".to_vec());
     }
 
     #[test]
     fn hostile_components_are_refused() {
-        for bad in [&["..", "etc"][..], &["a", "."], &["a", ""], &["a/b"], &["nul\0"]] {
+        for bad in [
+            &["..", "etc"][..],
+            &["a", "."],
+            &["a", ""],
+            &["a/b"],
+            &["nul\0"],
+        ] {
             assert!(components(&path("C:", bad), None).is_err(), "{bad:?}");
         }
         assert!(components(&path("..", &["x"]), None).is_err());
@@ -110,6 +153,9 @@ mod tests {
         assert!(components(&path("/", &[&long]), None).is_err());
         let deep: Vec<&str> = vec!["d"; MAX_DEPTH + 1];
         assert!(components(&path("/", &deep), None).is_err());
-        assert!(components(&path("/", &["ok"]), Some(b"..")).is_err(), "raw names are checked too");
+        assert!(
+            components(&path("/", &["ok"]), Some(b"..")).is_err(),
+            "raw names are checked too"
+        );
     }
 }

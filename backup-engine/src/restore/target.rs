@@ -61,7 +61,11 @@ impl RestoreRoot {
     /// Creates `path` if needed and opens it.
     pub(crate) fn open(path: &Path) -> io::Result<Self> {
         std::fs::create_dir_all(path)?;
-        let root = rustix::fs::open(path, OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY, Mode::empty())?;
+        let root = rustix::fs::open(
+            path,
+            OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY,
+            Mode::empty(),
+        )?;
         Ok(Self {
             path: path.to_owned(),
             root,
@@ -79,14 +83,25 @@ impl RestoreRoot {
 
     /// Opens (creating as needed) the directory `comps`, never following a symbolic link.
     fn dir(&mut self, comps: &[Vec<u8>]) -> Result<BorrowedFd<'_>, Refused> {
-        let common = self.open.iter().zip(comps).take_while(|((a, _), b)| a == *b).count();
+        let common = self
+            .open
+            .iter()
+            .zip(comps)
+            .take_while(|((a, _), b)| a == *b)
+            .count();
         self.open.truncate(common);
         for (i, name) in comps.iter().enumerate().skip(common) {
-            let parent = self.open.last().map_or(self.root.as_fd(), |(_, fd)| fd.as_fd());
+            let parent = self
+                .open
+                .last()
+                .map_or(self.root.as_fd(), |(_, fd)| fd.as_fd());
             let fd = open_or_make_dir(parent, name).map_err(|why| refused(&comps[..=i], why))?;
             self.open.push((name.clone(), fd));
         }
-        Ok(self.open.last().map_or(self.root.as_fd(), |(_, fd)| fd.as_fd()))
+        Ok(self
+            .open
+            .last()
+            .map_or(self.root.as_fd(), |(_, fd)| fd.as_fd()))
     }
 
     fn temp_name(&mut self) -> Vec<u8> {
@@ -106,10 +121,15 @@ impl RestoreRoot {
         let (parent, _) = comps.split_at(comps.len().saturating_sub(1));
         let temp = self.temp_name();
         let dir = self.dir(parent)?;
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(dir, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
             .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
-        Ok(PendingFile { file: File::from(fd), comps: comps.to_vec(), temp })
+        Ok(PendingFile {
+            file: File::from(fd),
+            comps: comps.to_vec(),
+            temp,
+        })
     }
 
     /// Gives a finished file its metadata and its real name (replacing a file of that name).
@@ -147,21 +167,37 @@ impl RestoreRoot {
             Ok(()) => Ok(()),
             Err(e) => {
                 let _ = rustix::fs::unlinkat(dir, temp, AtFlags::empty());
-                let why = if e == Errno::ISDIR { "a directory of that name is in the way".to_owned() } else { e.to_string() };
+                let why = if e == Errno::ISDIR {
+                    "a directory of that name is in the way".to_owned()
+                } else {
+                    e.to_string()
+                };
                 Err(refused(comps, why))
             }
         }
     }
 
     /// Creates a symbolic link (its target is stored as it is and never followed here).
-    pub(crate) fn symlink(&mut self, comps: &[Vec<u8>], target: &[u8], meta: &Meta) -> Result<(), Refused> {
+    pub(crate) fn symlink(
+        &mut self,
+        comps: &[Vec<u8>],
+        target: &[u8],
+        meta: &Meta,
+    ) -> Result<(), Refused> {
         let temp = self.temp_name();
         let parent = &comps[..comps.len().saturating_sub(1)];
         let privileged = self.privileged;
         let dir = self.dir(parent)?;
-        rustix::fs::symlinkat(target, dir, temp.as_slice()).map_err(|e| refused(comps, format!("cannot create the link: {e}")))?;
+        rustix::fs::symlinkat(target, dir, temp.as_slice())
+            .map_err(|e| refused(comps, format!("cannot create the link: {e}")))?;
         if privileged && (meta.uid.is_some() || meta.gid.is_some()) {
-            let _ = rustix::fs::chownat(dir, temp.as_slice(), meta.uid.map(rustix::fs::Uid::from_raw), meta.gid.map(rustix::fs::Gid::from_raw), AtFlags::SYMLINK_NOFOLLOW);
+            let _ = rustix::fs::chownat(
+                dir,
+                temp.as_slice(),
+                meta.uid.map(rustix::fs::Uid::from_raw),
+                meta.gid.map(rustix::fs::Gid::from_raw),
+                AtFlags::SYMLINK_NOFOLLOW,
+            );
         }
         if let Some(times) = timestamps(meta) {
             let _ = rustix::fs::utimensat(dir, temp.as_slice(), &times, AtFlags::SYMLINK_NOFOLLOW);
@@ -170,7 +206,11 @@ impl RestoreRoot {
     }
 
     /// Creates `comps` as a further name of the already restored file `target`.
-    pub(crate) fn hard_link(&mut self, comps: &[Vec<u8>], target: &[Vec<u8>]) -> Result<(), Refused> {
+    pub(crate) fn hard_link(
+        &mut self,
+        comps: &[Vec<u8>],
+        target: &[Vec<u8>],
+    ) -> Result<(), Refused> {
         let Some((target_name, target_parent)) = target.split_last() else {
             return Err(refused(comps, "hard link to the restore root"));
         };
@@ -179,8 +219,14 @@ impl RestoreRoot {
         let temp = self.temp_name();
         let parent = &comps[..comps.len().saturating_sub(1)];
         let dir = self.dir(parent)?;
-        rustix::fs::linkat(&from, target_name.as_slice(), dir, temp.as_slice(), AtFlags::empty())
-            .map_err(|e| refused(comps, format!("cannot link to {}: {e}", show(target))))?;
+        rustix::fs::linkat(
+            &from,
+            target_name.as_slice(),
+            dir,
+            temp.as_slice(),
+            AtFlags::empty(),
+        )
+        .map_err(|e| refused(comps, format!("cannot link to {}: {e}", show(target))))?;
         self.rename_into_place(comps, &temp)
     }
 
@@ -191,7 +237,9 @@ impl RestoreRoot {
         let mut problems = Vec::new();
         let privileged = self.privileged;
         for (comps, meta) in deferred {
-            let result = self.dir(&comps).and_then(|fd| apply_fd(fd, &meta, privileged).map_err(|e| refused(&comps, e)));
+            let result = self
+                .dir(&comps)
+                .and_then(|fd| apply_fd(fd, &meta, privileged).map_err(|e| refused(&comps, e)));
             if let Err(e) = result {
                 problems.push(e);
             }
@@ -206,7 +254,10 @@ fn open_or_make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> Result<OwnedFd, Stri
         Ok(fd) => return Ok(fd),
         Err(Errno::NOENT) => {}
         Err(Errno::LOOP | Errno::NOTDIR) => {
-            return Err("a symbolic link or a file is in the way of this directory; it is not followed".into());
+            return Err(
+                "a symbolic link or a file is in the way of this directory; it is not followed"
+                    .into(),
+            );
         }
         Err(e) => return Err(format!("cannot open the directory: {e}")),
     }
@@ -215,17 +266,25 @@ fn open_or_make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> Result<OwnedFd, Stri
         Err(e) => return Err(format!("cannot create the directory: {e}")),
     }
     rustix::fs::openat(parent, name, flags, Mode::empty()).map_err(|e| match e {
-        Errno::LOOP | Errno::NOTDIR => "a symbolic link or a file is in the way of this directory; it is not followed".into(),
+        Errno::LOOP | Errno::NOTDIR => {
+            "a symbolic link or a file is in the way of this directory; it is not followed".into()
+        }
         e => format!("cannot open the directory: {e}"),
     })
 }
 
 fn timespec(t: Timestamp) -> Timespec {
-    Timespec { tv_sec: t.secs, tv_nsec: i64::from(t.nanos).into() }
+    Timespec {
+        tv_sec: t.secs,
+        tv_nsec: i64::from(t.nanos).into(),
+    }
 }
 
 fn timestamps(meta: &Meta) -> Option<Timestamps> {
-    let omit = Timespec { tv_sec: 0, tv_nsec: rustix::fs::UTIME_OMIT };
+    let omit = Timespec {
+        tv_sec: 0,
+        tv_nsec: rustix::fs::UTIME_OMIT,
+    };
     if meta.atime.is_none() && meta.mtime.is_none() {
         return None;
     }
@@ -238,8 +297,12 @@ fn timestamps(meta: &Meta) -> Option<Timestamps> {
 /// Owner (when privileged), xattrs, mode, then times (last, since the others change ctime only).
 fn apply_fd(fd: BorrowedFd<'_>, meta: &Meta, privileged: bool) -> Result<(), String> {
     if privileged && (meta.uid.is_some() || meta.gid.is_some()) {
-        rustix::fs::fchown(fd, meta.uid.map(rustix::fs::Uid::from_raw), meta.gid.map(rustix::fs::Gid::from_raw))
-            .map_err(|e| format!("cannot set the owner: {e}"))?;
+        rustix::fs::fchown(
+            fd,
+            meta.uid.map(rustix::fs::Uid::from_raw),
+            meta.gid.map(rustix::fs::Gid::from_raw),
+        )
+        .map_err(|e| format!("cannot set the owner: {e}"))?;
     }
     for (name, value) in &meta.xattrs {
         // Attributes the file system or our privileges do not allow are skipped, as tar does.
@@ -247,7 +310,8 @@ fn apply_fd(fd: BorrowedFd<'_>, meta: &Meta, privileged: bool) -> Result<(), Str
     }
     if let Some(mode) = meta.mode {
         let keep = if privileged { 0o7777 } else { 0o777 };
-        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & keep)).map_err(|e| format!("cannot set the mode: {e}"))?;
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & keep))
+            .map_err(|e| format!("cannot set the mode: {e}"))?;
     }
     if let Some(times) = timestamps(meta) {
         rustix::fs::futimens(fd, &times).map_err(|e| format!("cannot set the times: {e}"))?;
@@ -272,18 +336,34 @@ mod tests {
         let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
         let mut f = root.begin_file(&c("a/b/file")).unwrap();
         f.file.write_all(b"hello").unwrap();
-        assert!(!dir.path().join("out/a/b/file").exists(), "no partial file under its real name");
-        let meta = Meta { mode: Some(0o640), mtime: Some(Timestamp { secs: 1_000_000, nanos: 5 }), ..Meta::default() };
+        assert!(
+            !dir.path().join("out/a/b/file").exists(),
+            "no partial file under its real name"
+        );
+        let meta = Meta {
+            mode: Some(0o640),
+            mtime: Some(Timestamp {
+                secs: 1_000_000,
+                nanos: 5,
+            }),
+            ..Meta::default()
+        };
         root.commit_file(f, &meta).unwrap();
         let path = dir.path().join("out/a/b/file");
         assert_eq!(std::fs::read(&path).unwrap(), b"hello");
         let m = std::fs::metadata(&path).unwrap();
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        assert_eq!((m.permissions().mode() & 0o777, m.mtime(), m.mtime_nsec()), (0o640, 1_000_000, 5));
+        assert_eq!(
+            (m.permissions().mode() & 0o777, m.mtime(), m.mtime_nsec()),
+            (0o640, 1_000_000, 5)
+        );
         let mut g = root.begin_file(&c("a/b/gone")).unwrap();
         g.file.write_all(b"partial").unwrap();
         root.abandon_file(g);
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("out/a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("out/a/b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["file"], "the abandoned temporary file is gone");
     }
 
@@ -293,26 +373,46 @@ mod tests {
         let outside = dir.path().join("outside");
         std::fs::create_dir(&outside).unwrap();
         let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
-        root.symlink(&c("escape"), outside.as_os_str().as_encoded_bytes(), &Meta::default()).unwrap();
+        root.symlink(
+            &c("escape"),
+            outside.as_os_str().as_encoded_bytes(),
+            &Meta::default(),
+        )
+        .unwrap();
         match root.begin_file(&c("escape/passwd")) {
             Err(Refused(why)) => assert!(why.contains("not followed"), "{why}"),
             Ok(_) => panic!("wrote through a symlink"),
         }
         assert!(root.directory(&c("escape/sub"), Meta::default()).is_err());
-        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "nothing written outside the root");
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            0,
+            "nothing written outside the root"
+        );
         // A symlink in the way of a file is replaced by the file, not followed.
         symlink(outside.join("victim"), dir.path().join("out/plain")).unwrap();
         let f = root.begin_file(&c("plain")).unwrap();
         root.commit_file(f, &Meta::default()).unwrap();
         assert!(!outside.join("victim").exists());
-        assert!(std::fs::symlink_metadata(dir.path().join("out/plain")).unwrap().is_file());
+        assert!(
+            std::fs::symlink_metadata(dir.path().join("out/plain"))
+                .unwrap()
+                .is_file()
+        );
     }
 
     #[test]
     fn hard_links_and_deferred_directory_modes() {
         let dir = tempfile::tempdir().unwrap();
         let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
-        root.directory(&c("d"), Meta { mode: Some(0o555), ..Meta::default() }).unwrap();
+        root.directory(
+            &c("d"),
+            Meta {
+                mode: Some(0o555),
+                ..Meta::default()
+            },
+        )
+        .unwrap();
         let mut f = root.begin_file(&c("d/one")).unwrap();
         f.file.write_all(b"1").unwrap();
         root.commit_file(f, &Meta::default()).unwrap();
@@ -323,7 +423,15 @@ mod tests {
         let two = std::fs::metadata(dir.path().join("out/d/two")).unwrap();
         assert_eq!((one.ino(), one.nlink()), (two.ino(), 2));
         let d = std::fs::metadata(dir.path().join("out/d")).unwrap();
-        assert_eq!(d.permissions().mode() & 0o777, 0o555, "applied after the contents");
-        std::fs::set_permissions(dir.path().join("out/d"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(
+            d.permissions().mode() & 0o777,
+            0o555,
+            "applied after the contents"
+        );
+        std::fs::set_permissions(
+            dir.path().join("out/d"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
     }
 }

@@ -1,0 +1,453 @@
+//! The on-disk catalog: a SQLite database of every medium, every data set and every entry with
+//! its position, so a restore knows up front which media it needs and where each file lies.
+//!
+//! The catalog is a cache of what the media say: every fact in it can be rebuilt from the tapes
+//! (`catalog rebuild`), and a job never depends on it to write a correct tape.
+
+mod schema;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tape_core::VolumeTag;
+
+use crate::policy::{MediaDirectory, MediumUsage};
+
+/// A catalog failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// SQLite refused.
+    #[error("catalog database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The database was written by a newer version.
+    #[error("the catalog has schema version {found}; this program knows up to {known}")]
+    TooNew {
+        /// Version found.
+        found: i64,
+        /// Newest version known here.
+        known: i64,
+    },
+    /// Creating the catalog's directory failed.
+    #[error("creating the catalog directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One medium of a family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediumRecord {
+    /// Media family ID.
+    pub family: u32,
+    /// Place in the family, from 1.
+    pub sequence: u16,
+    /// Barcode, when known.
+    pub barcode: Option<VolumeTag>,
+    /// Media name written in the TAPE block.
+    pub label: String,
+    /// When it was written (seconds since the epoch).
+    pub written_at: i64,
+}
+
+impl MediumRecord {
+    /// A medium record.
+    pub fn new(
+        family: u32,
+        sequence: u16,
+        barcode: Option<VolumeTag>,
+        label: impl Into<String>,
+        written_at: i64,
+    ) -> Self {
+        Self {
+            family,
+            sequence,
+            barcode,
+            label: label.into(),
+            written_at,
+        }
+    }
+}
+
+/// How a set ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetStatus {
+    /// Being written now (or the writer died: see [`Catalog::mark_interrupted`]).
+    Running,
+    /// Closed normally.
+    Complete,
+    /// Closed early (abort policy, timeout, cancel): every entry recorded is restorable.
+    Incomplete,
+    /// The job died while writing it.
+    Interrupted,
+}
+
+impl SetStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Complete => "complete",
+            Self::Incomplete => "incomplete",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "complete" => Self::Complete,
+            "incomplete" => Self::Incomplete,
+            "running" => Self::Running,
+            _ => Self::Interrupted,
+        }
+    }
+}
+
+/// One data set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SetRecord {
+    /// Database id.
+    pub id: i64,
+    /// Media family ID.
+    pub family: u32,
+    /// Data set number within the family.
+    pub number: u16,
+    /// Job name.
+    pub job: String,
+    /// Set description.
+    pub description: String,
+    /// Backup type (normal, copy, incremental, differential, daily).
+    pub backup_type: String,
+    /// Start (seconds since the epoch).
+    pub started_at: i64,
+    /// End, once ended.
+    pub finished_at: Option<i64>,
+    /// Status.
+    pub status: SetStatus,
+    /// First medium of the set.
+    pub first_sequence: u16,
+    /// Last medium of the set.
+    pub last_sequence: u16,
+    /// Files written.
+    pub files: u64,
+    /// Bytes of file data written.
+    pub bytes: u64,
+}
+
+impl SetRecord {
+    /// A set about to be written (status running, no files yet).
+    pub fn new(
+        family: u32,
+        number: u16,
+        job: impl Into<String>,
+        description: impl Into<String>,
+        backup_type: impl Into<String>,
+        started_at: i64,
+        first_sequence: u16,
+    ) -> Self {
+        Self {
+            id: 0,
+            family,
+            number,
+            job: job.into(),
+            description: description.into(),
+            backup_type: backup_type.into(),
+            started_at,
+            finished_at: None,
+            status: SetStatus::Running,
+            first_sequence,
+            last_sequence: first_sequence,
+            files: 0,
+            bytes: 0,
+        }
+    }
+}
+
+/// One backed-up object and where it lies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EntryRecord {
+    /// Path as backed up (raw bytes).
+    pub path: Vec<u8>,
+    /// 0 directory, 1 file, 2 symlink, 3 hard link.
+    pub kind: u8,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time (seconds since the epoch).
+    pub mtime: i64,
+    /// Medium holding its DBLK.
+    pub sequence: u16,
+    /// Its Format Logical Address.
+    pub fla: u64,
+}
+
+impl EntryRecord {
+    /// An entry record.
+    pub fn new(path: Vec<u8>, kind: u8, size: u64, mtime: i64, sequence: u16, fla: u64) -> Self {
+        Self {
+            path,
+            kind,
+            size,
+            mtime,
+            sequence,
+            fla,
+        }
+    }
+}
+
+/// The catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    conn: Connection,
+}
+
+fn tag(text: Option<String>) -> Option<VolumeTag> {
+    text.and_then(|t| VolumeTag::new(t).ok())
+}
+
+impl Catalog {
+    /// Opens (creating) the catalog at `path`.
+    pub fn open(path: &Path) -> Result<Self, CatalogError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        schema::migrate(&conn)?;
+        Ok(Self { conn })
+    }
+
+    /// A catalog in memory (tests, one-shot listings).
+    pub fn in_memory() -> Result<Self, CatalogError> {
+        let conn = Connection::open_in_memory()?;
+        schema::migrate(&conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Records (or updates) a medium.
+    pub fn record_medium(&mut self, m: &MediumRecord) -> Result<(), CatalogError> {
+        self.conn.execute(
+            "INSERT INTO media (family, sequence, barcode, label, written_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (family, sequence) DO UPDATE SET barcode = excluded.barcode,
+               label = excluded.label, written_at = excluded.written_at",
+            params![m.family, m.sequence, m.barcode.as_ref().map(VolumeTag::as_str), m.label, m.written_at],
+        )?;
+        Ok(())
+    }
+
+    /// The media of a family, in sequence order.
+    pub fn media(&self, family: u32) -> Result<Vec<MediumRecord>, CatalogError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT family, sequence, barcode, label, written_at FROM media WHERE family = ?1 ORDER BY sequence",
+        )?;
+        let rows = stmt.query_map([family], |r| {
+            Ok(MediumRecord::new(
+                r.get(0)?,
+                r.get(1)?,
+                tag(r.get(2)?),
+                r.get::<_, String>(3)?,
+                r.get(4)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The most recent medium record for a barcode.
+    pub fn medium_by_barcode(
+        &self,
+        barcode: &VolumeTag,
+    ) -> Result<Option<MediumRecord>, CatalogError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT family, sequence, barcode, label, written_at FROM media WHERE barcode = ?1
+                 ORDER BY written_at DESC LIMIT 1",
+                [barcode.as_str()],
+                |r| {
+                    Ok(MediumRecord::new(
+                        r.get(0)?,
+                        r.get(1)?,
+                        tag(r.get(2)?),
+                        r.get::<_, String>(3)?,
+                        r.get(4)?,
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
+    /// Marks every set of a family expired: its media may be overwritten.
+    pub fn expire_family(&mut self, family: u32) -> Result<(), CatalogError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO expired (family) VALUES (?1)",
+            [family],
+        )?;
+        Ok(())
+    }
+
+    fn family_expired(&self, family: u32) -> Result<bool, CatalogError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM expired WHERE family = ?1",
+            [family],
+            |r| r.get::<_, i64>(0),
+        )? > 0)
+    }
+
+    /// Starts a set; returns its id.
+    pub fn begin_set(&mut self, s: &SetRecord) -> Result<i64, CatalogError> {
+        self.conn.execute(
+            "INSERT INTO sets (family, number, job, description, backup_type, started_at, status,
+               first_sequence, last_sequence, files, bytes, pid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?7, 0, 0, ?8)
+             ON CONFLICT (family, number) DO UPDATE SET job = excluded.job,
+               description = excluded.description, backup_type = excluded.backup_type,
+               started_at = excluded.started_at, status = 'running', finished_at = NULL,
+               first_sequence = excluded.first_sequence, last_sequence = excluded.last_sequence,
+               files = 0, bytes = 0, pid = excluded.pid",
+            params![
+                s.family,
+                s.number,
+                s.job,
+                s.description,
+                s.backup_type,
+                s.started_at,
+                s.first_sequence,
+                std::process::id()
+            ],
+        )?;
+        let id = self.conn.query_row(
+            "SELECT id FROM sets WHERE family = ?1 AND number = ?2",
+            params![s.family, s.number],
+            |r| r.get(0),
+        )?;
+        self.conn
+            .execute("DELETE FROM entries WHERE set_id = ?1", [id])?;
+        Ok(id)
+    }
+
+    /// Adds entries of a set (in one transaction).
+    pub fn add_entries(&mut self, set: i64, entries: &[EntryRecord]) -> Result<(), CatalogError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for e in entries {
+                stmt.execute(params![
+                    set, e.path, e.kind, e.size, e.mtime, e.sequence, e.fla
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records how a set ended.
+    pub fn finish_set(
+        &mut self,
+        set: i64,
+        status: SetStatus,
+        last_sequence: u16,
+        files: u64,
+        bytes: u64,
+        at: i64,
+    ) -> Result<(), CatalogError> {
+        self.conn.execute(
+            "UPDATE sets SET status = ?2, last_sequence = ?3, files = ?4, bytes = ?5, finished_at = ?6 WHERE id = ?1",
+            params![set, status.as_str(), last_sequence, files, bytes, at],
+        )?;
+        Ok(())
+    }
+
+    /// Marks sets left "running" by a process that no longer runs as interrupted.
+    pub fn mark_interrupted(&mut self, alive: impl Fn(u32) -> bool) -> Result<usize, CatalogError> {
+        let running: Vec<(i64, u32)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, pid FROM sets WHERE status = 'running'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut n = 0;
+        for (id, pid) in running {
+            if !alive(pid) {
+                n += self
+                    .conn
+                    .execute("UPDATE sets SET status = 'interrupted' WHERE id = ?1", [id])?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Every set, oldest first.
+    pub fn sets(&self) -> Result<Vec<SetRecord>, CatalogError> {
+        self.query_sets("1 = 1", params![])
+    }
+
+    /// The sets of a family, in set-number order.
+    pub fn sets_of_family(&self, family: u32) -> Result<Vec<SetRecord>, CatalogError> {
+        self.query_sets("family = ?1", params![family])
+    }
+
+    fn query_sets(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<SetRecord>, CatalogError> {
+        let sql = format!(
+            "SELECT id, family, number, job, description, backup_type, started_at, finished_at, status,
+               first_sequence, last_sequence, files, bytes FROM sets WHERE {filter} ORDER BY started_at, id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(args, |r| {
+            Ok(SetRecord {
+                id: r.get(0)?,
+                family: r.get(1)?,
+                number: r.get(2)?,
+                job: r.get(3)?,
+                description: r.get(4)?,
+                backup_type: r.get(5)?,
+                started_at: r.get(6)?,
+                finished_at: r.get(7)?,
+                status: SetStatus::parse(&r.get::<_, String>(8)?),
+                first_sequence: r.get(9)?,
+                last_sequence: r.get(10)?,
+                files: r.get(11)?,
+                bytes: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The entries of a set, in the order written.
+    pub fn entries(&self, set: i64) -> Result<Vec<EntryRecord>, CatalogError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT path, kind, size, mtime, sequence, fla FROM entries WHERE set_id = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([set], |r| {
+            Ok(EntryRecord {
+                path: r.get(0)?,
+                kind: r.get(1)?,
+                size: r.get(2)?,
+                mtime: r.get(3)?,
+                sequence: r.get(4)?,
+                fla: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl MediaDirectory for Catalog {
+    fn usage(&self, barcode: &VolumeTag) -> MediumUsage {
+        if barcode.is_cleaning() {
+            return MediumUsage::Cleaning;
+        }
+        match self.medium_by_barcode(barcode) {
+            Ok(Some(m)) if self.family_expired(m.family).unwrap_or(false) => MediumUsage::Expired,
+            Ok(Some(m)) => MediumUsage::Live { family: m.family },
+            _ => MediumUsage::Unknown,
+        }
+    }
+}

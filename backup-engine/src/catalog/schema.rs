@@ -1,0 +1,62 @@
+//! The catalog's schema and its migrations (SQLite `user_version`).
+
+use rusqlite::Connection;
+
+use super::CatalogError;
+
+const VERSION: i64 = 1;
+
+const V1: &str = "
+CREATE TABLE media (
+    family      INTEGER NOT NULL,
+    sequence    INTEGER NOT NULL,
+    barcode     TEXT,
+    label       TEXT NOT NULL,
+    written_at  INTEGER NOT NULL,
+    PRIMARY KEY (family, sequence)
+);
+CREATE INDEX media_barcode ON media (barcode);
+CREATE TABLE expired (family INTEGER PRIMARY KEY);
+CREATE TABLE sets (
+    id             INTEGER PRIMARY KEY,
+    family         INTEGER NOT NULL,
+    number         INTEGER NOT NULL,
+    job            TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    backup_type    TEXT NOT NULL,
+    started_at     INTEGER NOT NULL,
+    finished_at    INTEGER,
+    status         TEXT NOT NULL,
+    first_sequence INTEGER NOT NULL,
+    last_sequence  INTEGER NOT NULL,
+    files          INTEGER NOT NULL,
+    bytes          INTEGER NOT NULL,
+    pid            INTEGER NOT NULL,
+    UNIQUE (family, number)
+);
+CREATE TABLE entries (
+    set_id   INTEGER NOT NULL REFERENCES sets (id) ON DELETE CASCADE,
+    path     BLOB NOT NULL,
+    kind     INTEGER NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime    INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    fla      INTEGER NOT NULL
+);
+CREATE INDEX entries_by_path ON entries (set_id, path);
+";
+
+/// Brings the database to the current schema.
+pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > VERSION {
+        return Err(CatalogError::TooNew {
+            found,
+            known: VERSION,
+        });
+    }
+    if found < 1 {
+        conn.execute_batch(&format!("BEGIN; {V1} PRAGMA user_version = 1; COMMIT;"))?;
+    }
+    Ok(())
+}

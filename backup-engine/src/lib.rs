@@ -12,13 +12,15 @@
 //!   [`PolicyChain`](policy::PolicyChain). The same machinery brings the right media back, in
 //!   order, for a restore.
 
+pub mod backup;
 pub mod catalog;
 mod clock;
 mod events;
 pub mod media;
 mod operator;
+mod pipeline;
 pub mod policy;
-mod restore;
+pub mod restore;
 mod selection;
 mod time;
 pub mod walk;

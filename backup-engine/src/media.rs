@@ -3,7 +3,7 @@
 
 use tape_core::{TapeDrive, VolumeTag};
 
-use crate::policy::{MediaPolicy, MediaRequest, PolicyContext, Stop, Supply};
+use crate::policy::{MediaPolicy, MediaRequest, MediumRelease, PolicyContext, Stop, Supply};
 use crate::{Clock, EventSink, JobEvent};
 
 /// The engine's verdict on a loaded medium.
@@ -33,8 +33,10 @@ const MAX_REFUSALS: usize = 32;
 /// Gets a medium that passes `check` into the drive, through `policy`.
 ///
 /// If `try_loaded` is set, a medium already loaded is checked first (the start of a job).
+/// `release` finishes the medium in the drive before a policy takes it away.
 /// Every refusal is reported and added to the request (its barcode to `exclude`, its reason to
 /// `refusals`) before the policy is asked again.
+#[allow(clippy::too_many_arguments)] // each is a distinct collaborator; grouping them would only hide that
 pub fn acquire<C: MediumCheck>(
     request: &mut MediaRequest,
     policy: &mut dyn MediaPolicy,
@@ -42,6 +44,7 @@ pub fn acquire<C: MediumCheck>(
     drive: &mut dyn TapeDrive,
     clock: &dyn Clock,
     events: &mut dyn EventSink,
+    release: &mut dyn MediumRelease,
     try_loaded: bool,
 ) -> Result<(C::Accepted, Option<VolumeTag>), Stop> {
     let mut offered = try_loaded && drive.status().is_ok_and(|s| s.ready);
@@ -82,6 +85,7 @@ pub fn acquire<C: MediumCheck>(
             drive: &mut *drive,
             clock,
             events: &mut *events,
+            release: &mut *release,
         };
         match policy.supply(request, &mut cx) {
             Supply::Loaded => offered = true,

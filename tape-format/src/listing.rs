@@ -148,8 +148,17 @@ impl Lister {
             ),
             Event::SetEnd(s) => writeln!(
                 o,
-                "end set {} corrupt {}",
-                s.1.set_number, s.1.corrupt_files
+                "end set {} corrupt {}{}",
+                s.1.set_number,
+                s.1.corrupt_files,
+                if s.0
+                    .attributes
+                    .contains(crate::attrs::BlockAttributes::ESET_ABORTED_SET)
+                {
+                    " (aborted: closed early)"
+                } else {
+                    ""
+                }
             ),
             Event::FddEntry(_) => {
                 self.fdd += 1;
@@ -166,6 +175,14 @@ impl Lister {
                 Ok(())
             }
             Event::Damaged { error, offset } => writeln!(o, "DAMAGED at {offset}: {error}"),
+            Event::StreamCut {
+                delivered,
+                expected,
+                ..
+            } => writeln!(
+                o,
+                "  stream cut at {delivered} of {expected} bytes (set closed early)"
+            ),
             Event::EndOfMedium {
                 eotm,
                 next_sequence,

@@ -226,7 +226,7 @@ impl Catalog {
     }
 
     /// Records (or updates) a medium.
-    pub fn record_medium(&mut self, m: &MediumRecord) -> Result<(), CatalogError> {
+    pub fn record_medium(&self, m: &MediumRecord) -> Result<(), CatalogError> {
         self.conn.execute(
             "INSERT INTO media (family, sequence, barcode, label, written_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (family, sequence) DO UPDATE SET barcode = excluded.barcode,
@@ -278,7 +278,7 @@ impl Catalog {
     }
 
     /// Marks every set of a family expired: its media may be overwritten.
-    pub fn expire_family(&mut self, family: u32) -> Result<(), CatalogError> {
+    pub fn expire_family(&self, family: u32) -> Result<(), CatalogError> {
         self.conn.execute(
             "INSERT OR IGNORE INTO expired (family) VALUES (?1)",
             [family],
@@ -295,7 +295,7 @@ impl Catalog {
     }
 
     /// Starts a set; returns its id.
-    pub fn begin_set(&mut self, s: &SetRecord) -> Result<i64, CatalogError> {
+    pub fn begin_set(&self, s: &SetRecord) -> Result<i64, CatalogError> {
         self.conn.execute(
             "INSERT INTO sets (family, number, job, description, backup_type, started_at, status,
                first_sequence, last_sequence, files, bytes, pid)
@@ -327,8 +327,8 @@ impl Catalog {
     }
 
     /// Adds entries of a set (in one transaction).
-    pub fn add_entries(&mut self, set: i64, entries: &[EntryRecord]) -> Result<(), CatalogError> {
-        let tx = self.conn.transaction()?;
+    pub fn add_entries(&self, set: i64, entries: &[EntryRecord]) -> Result<(), CatalogError> {
+        let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -345,7 +345,7 @@ impl Catalog {
 
     /// Records how a set ended.
     pub fn finish_set(
-        &mut self,
+        &self,
         set: i64,
         status: SetStatus,
         last_sequence: u16,
@@ -361,7 +361,7 @@ impl Catalog {
     }
 
     /// Marks sets left "running" by a process that no longer runs as interrupted.
-    pub fn mark_interrupted(&mut self, alive: impl Fn(u32) -> bool) -> Result<usize, CatalogError> {
+    pub fn mark_interrupted(&self, alive: impl Fn(u32) -> bool) -> Result<usize, CatalogError> {
         let running: Vec<(i64, u32)> = {
             let mut stmt = self
                 .conn

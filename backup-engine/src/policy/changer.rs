@@ -148,6 +148,8 @@ impl<C: MediaChanger> ChangerPolicy<C> {
         // Pick before clearing the drive, so a library with nothing to offer is left alone.
         let pick = self.candidate(&inv, request)?;
         if drive.full {
+            cx.release_medium()
+                .map_err(|why| format!("the medium in the drive could not be closed: {why}"))?;
             self.clear_drive(&inv, &drive, cx)?;
         }
         let tag = pick

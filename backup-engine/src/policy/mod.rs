@@ -113,7 +113,37 @@ impl std::fmt::Display for Stop {
     }
 }
 
+/// Finishes the medium in the drive before a policy takes it away (for a backup: writes the
+/// end-of-medium trailer, MTF filemark + EOTM + filemark). Idempotent.
+pub trait MediumRelease {
+    /// Closes the medium in `drive`; after `Ok` the policy may unload it.
+    fn release(
+        &mut self,
+        drive: &mut dyn TapeDrive,
+        events: &mut dyn EventSink,
+    ) -> Result<(), String>;
+}
+
+/// Nothing to finish (restores, and backups before their first medium).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NothingToRelease;
+
+impl MediumRelease for NothingToRelease {
+    fn release(
+        &mut self,
+        _drive: &mut dyn TapeDrive,
+        _events: &mut dyn EventSink,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// What a policy may use while it works.
+///
+/// A policy that takes the medium out of the drive (unload, eject, move) must first call
+/// [`release_medium`](Self::release_medium): a backup then ends the full medium properly. A
+/// policy that stops without touching the medium (abort) leaves it in place, and the engine
+/// closes the data set on it instead.
 pub struct PolicyContext<'a> {
     /// The drive the medium must go into.
     pub drive: &'a mut dyn TapeDrive,
@@ -121,6 +151,15 @@ pub struct PolicyContext<'a> {
     pub clock: &'a dyn Clock,
     /// Where to report what happens.
     pub events: &'a mut dyn EventSink,
+    /// Finishes the medium in the drive.
+    pub release: &'a mut dyn MediumRelease,
+}
+
+impl PolicyContext<'_> {
+    /// Finishes the medium in the drive so that it may be taken out.
+    pub fn release_medium(&mut self) -> Result<(), String> {
+        self.release.release(&mut *self.drive, &mut *self.events)
+    }
 }
 
 /// Supplies media when the engine needs them.

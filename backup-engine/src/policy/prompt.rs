@@ -90,6 +90,11 @@ impl<O: Operator> MediaPolicy for PromptPolicy<O> {
     }
 
     fn supply(&mut self, request: &MediaRequest, cx: &mut PolicyContext<'_>) -> Supply {
+        if let Err(why) = cx.release_medium() {
+            return Supply::Declined(format!(
+                "the medium in the drive could not be closed: {why}"
+            ));
+        }
         make_way(cx);
         let since = cx.clock.now();
         let until = later(since, self.options.timeout);

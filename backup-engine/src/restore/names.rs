@@ -16,7 +16,7 @@ pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Why a stored path cannot be restored as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnsafeName(pub String);
+pub(crate) struct UnsafeName(pub(crate) String);
 
 impl fmt::Display for UnsafeName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,19 +70,23 @@ fn device_components(device: &str) -> Result<Vec<Vec<u8>>, UnsafeName> {
     Ok(parts)
 }
 
-/// The components of `path` (device first), checked. `raw_last` replaces the last component
-/// with the exact bytes of a Linux name (from our Unix-metadata stream) when present.
+/// The components of `path` (device first), checked. `raw_path` — the exact bytes of a Linux
+/// path from our Unix-metadata stream, `/`-separated from the volume root — replaces the UTF-16
+/// names when present (they are lossy for names that are not UTF-8).
 pub(crate) fn components(
     path: &MtfPath,
-    raw_last: Option<&[u8]>,
+    raw_path: Option<&[u8]>,
 ) -> Result<Vec<Vec<u8>>, UnsafeName> {
     let mut out = device_components(&path.device)?;
-    let n = path.components.len();
-    for (i, c) in path.components.iter().enumerate() {
-        let bytes = match raw_last {
-            Some(raw) if i + 1 == n => raw.to_vec(),
-            _ => c.as_bytes().to_vec(),
-        };
+    let parts: Vec<Vec<u8>> = match raw_path {
+        Some(raw) => raw.split(|&b| b == b'/').map(<[u8]>::to_vec).collect(),
+        None => path
+            .components
+            .iter()
+            .map(|c| c.as_bytes().to_vec())
+            .collect(),
+    };
+    for bytes in parts {
         check_component(&bytes)?;
         out.push(bytes);
     }
@@ -133,7 +137,7 @@ mod tests {
             show(&components(&path("\\\\srv\\share", &["x"]), None).unwrap()),
             "srv/share/x"
         );
-        let raw = components(&path("/", &["d", "caf?"]), Some(b"caf\xe9")).unwrap();
+        let raw = components(&path("/", &["d", "caf?"]), Some(b"d/caf\xe9")).unwrap();
         assert_eq!(raw[1], b"caf\xe9".to_vec());
     }
 

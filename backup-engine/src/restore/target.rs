@@ -13,7 +13,7 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
@@ -49,7 +49,6 @@ pub(crate) struct PendingFile {
 
 /// The restore root and a cache of open directory handles along the current path.
 pub(crate) struct RestoreRoot {
-    path: PathBuf,
     root: OwnedFd,
     open: Vec<(Vec<u8>, OwnedFd)>,
     privileged: bool,
@@ -67,18 +66,12 @@ impl RestoreRoot {
             Mode::empty(),
         )?;
         Ok(Self {
-            path: path.to_owned(),
             root,
             open: Vec::new(),
             privileged: rustix::process::geteuid().is_root(),
             deferred: Vec::new(),
             counter: 0,
         })
-    }
-
-    /// The root directory.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Opens (creating as needed) the directory `comps`, never following a symbolic link.
@@ -233,7 +226,7 @@ impl RestoreRoot {
     /// Applies the deferred directory metadata, deepest directories first.
     pub(crate) fn finish(mut self) -> Vec<Refused> {
         let mut deferred = std::mem::take(&mut self.deferred);
-        deferred.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        deferred.sort_by_key(|d| std::cmp::Reverse(d.0.len()));
         let mut problems = Vec::new();
         let privileged = self.privileged;
         for (comps, meta) in deferred {
@@ -276,7 +269,7 @@ fn open_or_make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> Result<OwnedFd, Stri
 fn timespec(t: Timestamp) -> Timespec {
     Timespec {
         tv_sec: t.secs,
-        tv_nsec: i64::from(t.nanos).into(),
+        tv_nsec: i64::from(t.nanos),
     }
 }
 

@@ -17,7 +17,7 @@ fn media_sets_and_entries_persist_in_a_real_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("home/catalog.sqlite");
     {
-        let mut c = Catalog::open(&path).unwrap();
+        let c = Catalog::open(&path).unwrap();
         for seq in 1..=3 {
             c.record_medium(&MediumRecord::new(
                 0xF00D,
@@ -77,7 +77,7 @@ fn media_sets_and_entries_persist_in_a_real_database() {
 
 #[test]
 fn expired_families_free_their_media_and_dead_writers_are_marked() {
-    let mut c = Catalog::in_memory().unwrap();
+    let c = Catalog::in_memory().unwrap();
     c.record_medium(&MediumRecord::new(7, 1, Some(tag("VT0001")), "m", 1))
         .unwrap();
     c.expire_family(7).unwrap();

@@ -8,6 +8,8 @@
 
 mod catalog;
 mod policy;
+mod scenario;
+mod tree;
 mod walk;
 
 use std::time::{Duration, SystemTime};

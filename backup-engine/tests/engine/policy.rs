@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use backup_engine::media::{MediumCheck, Verdict, acquire};
 use backup_engine::policy::{
-    AbortPolicy, ChangerPolicy, MediaDirectory, MediaRequest, MediumUsage, NoDirectory, OnTimeout,
-    PolicyChain, PromptOptions, PromptPolicy, Stop,
+    AbortPolicy, ChangerPolicy, MediaDirectory, MediaRequest, MediumUsage, NoDirectory,
+    NothingToRelease, OnTimeout, PolicyChain, PromptOptions, PromptPolicy, Stop,
 };
 use backup_engine::{
     Clock, EventLog, ManualClock, NotifyError, Operator, OperatorReply, OperatorRequest, Purpose,
@@ -111,6 +111,7 @@ fn prompt_waits_for_an_operator_who_inserts_a_blank_tape() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         true,
     )
     .unwrap();
@@ -155,6 +156,7 @@ fn prompt_times_out_with_reminders_backing_off_and_stops() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         true,
     );
     assert_eq!(
@@ -216,6 +218,7 @@ fn prompt_refuses_a_write_protected_tape_and_asks_again_with_the_reason() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         true,
     )
     .unwrap();
@@ -251,6 +254,7 @@ fn prompt_cancel_and_failing_notifications() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         true,
     );
     assert_eq!(
@@ -278,6 +282,7 @@ fn prompt_timeout_can_fall_through_to_the_next_policy() {
         &mut drive,
         &clock,
         &mut EventLog::default(),
+        &mut NothingToRelease,
         true,
     );
     assert_eq!(result.unwrap_err(), Stop::Abort);
@@ -318,6 +323,7 @@ fn changer_skips_live_used_and_cleaning_cartridges_and_prefers_known_blanks() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         true,
     )
     .unwrap();
@@ -336,6 +342,7 @@ fn changer_skips_live_used_and_cleaning_cartridges_and_prefers_known_blanks() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         false,
     )
     .unwrap();
@@ -375,6 +382,7 @@ fn changer_out_of_media_falls_through_to_prompt_then_abort() {
         &mut drive,
         &clock,
         &mut events,
+        &mut NothingToRelease,
         false,
     );
     assert_eq!(result.unwrap_err(), Stop::Abort);
@@ -404,6 +412,7 @@ fn changer_restores_ask_for_a_barcode_and_refuse_what_is_not_there() {
         &mut drive,
         &clock,
         &mut EventLog::default(),
+        &mut NothingToRelease,
         false,
     )
     .unwrap();
@@ -416,6 +425,7 @@ fn changer_restores_ask_for_a_barcode_and_refuse_what_is_not_there() {
         &mut drive,
         &clock,
         &mut EventLog::default(),
+        &mut NothingToRelease,
         false,
     )
     .unwrap_err();

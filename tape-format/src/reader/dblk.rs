@@ -87,7 +87,7 @@ impl MediaReader {
 
     /// Queues what must be reported before a new object: its pending predecessor, an unfinished
     /// stream, a missing CSUM.
-    pub(super) fn flush_before_new(&mut self, offset: u64) {
+    pub(super) fn flush_before_new(&mut self, offset: u64, set_end: bool) {
         if let Some((id, length, _)) = self.awaiting_csum.take() {
             self.queue.push_back(Event::StreamEnd {
                 id,
@@ -95,11 +95,21 @@ impl MediaReader {
                 checksum: ChecksumStatus::Missing,
             });
         }
-        if self.suspended.take().is_some() {
-            self.queue.push_back(Event::Damaged {
-                error: DecodeError::MissingData("stream continuation"),
-                offset,
-            });
+        if let Some(st) = self.suspended.take() {
+            if set_end {
+                // The set was closed early (MTF_ABORTED_SET): the stream was cut at the last
+                // block written before the closing filemark.
+                self.queue.push_back(Event::StreamCut {
+                    id: st.header.id,
+                    delivered: st.done,
+                    expected: st.header.length,
+                });
+            } else {
+                self.queue.push_back(Event::Damaged {
+                    error: DecodeError::MissingData("stream continuation"),
+                    offset,
+                });
+            }
         }
         self.flush_pending();
     }
@@ -180,7 +190,7 @@ impl MediaReader {
             }
         }
         if !matches!(t, BlockType::TAPE | BlockType::SFMB | BlockType::EOTM) && !cont {
-            self.flush_before_new(start);
+            self.flush_before_new(start, t == BlockType::ESET);
         }
         if t != BlockType::SFMB && t != BlockType::EOTM {
             self.cur_type = Some(t);

@@ -148,6 +148,16 @@ pub enum Event<'a> {
         /// CSUM verification.
         checksum: ChecksumStatus,
     },
+    /// A stream ended before all its bytes: its data set was closed early (the ESET after it
+    /// says `MTF_ABORTED_SET`). The object it belongs to is incomplete.
+    StreamCut {
+        /// Stream ID.
+        id: StreamId,
+        /// Bytes delivered.
+        delivered: u64,
+        /// Bytes the stream header announced.
+        expected: u64,
+    },
     /// A CFIL block.
     Corrupt(Cfil),
     /// The first ESET of a set.

@@ -5,7 +5,7 @@
 
 use super::context::Context;
 use super::job::{DblkJob, Job, LogKind, Marker, Role};
-use super::{MediaWriter, WriteError};
+use super::{MediaWriter, State, WriteError};
 use crate::attrs::{BlockAttributes, StreamMediaAttributes};
 use crate::block::{Body, Dblk, Eset};
 use crate::catalog::{FddEntry, FddSpool, SetMap};
@@ -21,8 +21,43 @@ impl<S: FddSpool> MediaWriter<S> {
     pub fn end_set(&mut self) -> Result<(), WriteError> {
         self.check_input("end_set")?;
         self.close_owner("end_set")?;
+        self.queue_end_set("end_set", false)?;
+        self.pump()
+    }
+
+    /// Closes the open data set early (mtf.md §3.2, `MTF_ABORTED_SET`): nothing framed after the
+    /// last acknowledged output is written — the file being written is cut there, on a physical
+    /// block boundary — then filemark, ESET marked aborted, the catalog of what was written (if
+    /// enabled), filemark. Call it instead of [`MediaWriter::end_of_medium`] after an early
+    /// warning when no further medium will come, or at any time to stop a backup cleanly. Every
+    /// file written completely before the cut stays restorable; readers see the cut file's data
+    /// end at a filemark.
+    pub fn abort_set(&mut self) -> Result<(), WriteError> {
+        if self.ready.is_some() {
+            return Err(WriteError::OutputPending);
+        }
+        if !matches!(self.state, State::Writing | State::EarlyWarning) || self.set.is_none() {
+            return Err(WriteError::Sequence {
+                call: "abort_set",
+                reason: "no data set being written on a medium",
+            });
+        }
+        self.commit()?;
+        self.discard_unacked();
+        self.jobs.clear();
+        self.csum = None;
+        self.front = self.committed.clone();
+        self.front.owner = None;
+        self.front.stream = None;
+        self.state = State::Writing;
+        self.aborting = true;
+        self.queue_end_set("abort_set", true)?;
+        self.pump()
+    }
+
+    fn queue_end_set(&mut self, call: &'static str, aborted: bool) -> Result<(), WriteError> {
         let mut set = self.set.take().ok_or(WriteError::Sequence {
-            call: "end_set",
+            call,
             reason: "no open set",
         })?;
         set.closing = true;
@@ -37,6 +72,9 @@ impl<S: FddSpool> MediaWriter<S> {
         };
         let mut dblk = Dblk::new(Body::Eset(eset));
         dblk.header.string_type = crate::strings::StringType::None;
+        if aborted {
+            dblk.header.attributes |= BlockAttributes::ESET_ABORTED_SET;
+        }
         self.last_eset = Some(dblk);
         self.last_counts = Some(set);
         self.espb_cbid = cbid;
@@ -49,7 +87,7 @@ impl<S: FddSpool> MediaWriter<S> {
         let eset1 = self.eset_job(Role::Eset1, false);
         self.jobs.push_back(eset1);
         self.push_eset_tail(None);
-        self.pump()
+        Ok(())
     }
 
     /// ESET job of `role` built from the set being closed.

@@ -87,7 +87,7 @@ impl<S: FddSpool> MediaWriter<S> {
                 self.commit()?;
             }
         }
-        if outcome == Outcome::EarlyWarning && self.state == State::Writing {
+        if outcome == Outcome::EarlyWarning && self.state == State::Writing && !self.aborting {
             self.state = State::EarlyWarning;
         }
         Ok(())
@@ -124,6 +124,15 @@ impl<S: FddSpool> MediaWriter<S> {
             self.last_eset_pba = Some(pos / self.phys);
         }
         let in_catalog = matches!(t, BlockType::VOLB | BlockType::DIRB | BlockType::FILE);
+        if in_catalog && !continuation {
+            self.placements.push_back(super::Placement {
+                block_type: t,
+                media_sequence: self.seq,
+                fla: d.header.fla,
+                pba: pos / self.phys,
+                offset: pos,
+            });
+        }
         if self.opts.catalog && in_catalog && !continuation {
             let mut bytes = Vec::with_capacity(128);
             fdd_entry(d, self.seq).encode(&mut bytes)?;
@@ -133,7 +142,7 @@ impl<S: FddSpool> MediaWriter<S> {
     }
 
     /// Drops everything framed but not acknowledged (the medium ended during EOM processing).
-    fn discard_unacked(&mut self) {
+    pub(super) fn discard_unacked(&mut self) {
         self.log.clear();
         self.buf.clear();
         self.pos = self.acked;

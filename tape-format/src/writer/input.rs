@@ -145,6 +145,7 @@ impl<S: FddSpool> MediaWriter<S> {
 
     /// Begins a data set (`SSET`). Must follow the medium start or the previous set's end.
     pub fn begin_set(&mut self, info: SetInfo) -> Result<(), WriteError> {
+        self.aborting = false;
         self.check_input("begin_set")?;
         if self.set.is_some() {
             return Err(WriteError::Sequence {

@@ -60,6 +60,23 @@ pub enum Output<'a> {
     Filemark,
 }
 
+/// Where a DBLK was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Placement {
+    /// VOLB, DIRB or FILE.
+    pub block_type: crate::ids::BlockType,
+    /// Media sequence number of the medium holding it.
+    pub media_sequence: u16,
+    /// Its Format Logical Address.
+    pub fla: u64,
+    /// Its physical block address on that medium (counting physical blocks of this writer, as
+    /// the drive numbers them between filemarks; add the filemarks before it for a tape LOCATE).
+    pub pba: u64,
+    /// Its byte offset on that medium.
+    pub offset: u64,
+}
+
 /// What the drive answered for the last [`Output`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -205,6 +222,10 @@ pub struct MediaWriter<S: FddSpool = MemorySpool> {
     resume: Option<span::Resume>,
     /// The current medium's TAPE is a continuation TAPE.
     tape_continuation: bool,
+    /// A set is being closed early ([`MediaWriter::abort_set`]): early warnings are expected.
+    aborting: bool,
+    /// Where the VOLB/DIRB/FILE DBLKs written so far landed, oldest first.
+    placements: VecDeque<Placement>,
 }
 
 impl MediaWriter<MemorySpool> {
@@ -271,6 +292,8 @@ impl<S: FddSpool> MediaWriter<S> {
             last_counts: None,
             resume: None,
             tape_continuation: false,
+            aborting: false,
+            placements: VecDeque::new(),
         })
     }
 
@@ -293,6 +316,13 @@ impl<S: FddSpool> MediaWriter<S> {
     /// Bytes acknowledged on the current medium.
     pub fn position(&self) -> u64 {
         self.acked
+    }
+
+    /// Where the VOLB, DIRB and FILE DBLKs of the current sets landed, in the order they were
+    /// given, since the last call (continuation copies excluded). A catalog uses them to locate
+    /// a file's block directly (mtf.md §6.2: PBA from FLA).
+    pub fn take_placements(&mut self) -> Vec<Placement> {
+        self.placements.drain(..).collect()
     }
 
     /// `true` when the writer waits for [`MediaWriter::continue_on_new_medium`].

@@ -1,0 +1,233 @@
+//! A backup's media session: executes the writer's outputs on the drive and, when a medium
+//! fills, ends it, gets the next one through the media policy, and continues the set there.
+
+use tape_core::{DeviceError, TapeDrive, VolumeTag, WriteStatus};
+use tape_format::catalog::FddSpool;
+use tape_format::writer::{MediaWriter, MediumInfo, Outcome, Output, WriteError};
+
+use super::BackupError;
+use super::check::{BackupCheck, Overwrite};
+use crate::media::acquire;
+use crate::policy::{MediaDirectory, MediaPolicy, MediaRequest, MediumRelease, Stop};
+use crate::{Clock, Detail, EventSink, JobEvent, Purpose};
+
+/// A medium the job wrote on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UsedMedium {
+    /// Place in the family, from 1.
+    pub sequence: u16,
+    /// Its barcode, if the drive reports one.
+    pub barcode: Option<VolumeTag>,
+}
+
+/// Whether the job can go on writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    Stopped,
+}
+
+pub(crate) struct Session<'a, S: FddSpool> {
+    pub(crate) writer: MediaWriter<S>,
+    pub(crate) drive: &'a mut dyn TapeDrive,
+    pub(crate) policy: &'a mut dyn MediaPolicy,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) events: &'a mut dyn EventSink,
+    pub(crate) directory: Option<&'a dyn MediaDirectory>,
+    pub(crate) overwrite: Overwrite,
+    pub(crate) job: String,
+    pub(crate) family: u32,
+    pub(crate) media: Vec<UsedMedium>,
+    pub(crate) stopped: Option<Stop>,
+    pub(crate) medium_name: String,
+}
+
+/// Runs one output on the drive.
+fn execute(drive: &mut dyn TapeDrive, out: Output<'_>) -> Result<Outcome, DeviceError> {
+    let result = match out {
+        Output::Block(bytes) => drive.write_block(bytes),
+        Output::Filemark => drive.write_filemarks(1),
+    };
+    match result {
+        Ok(WriteStatus::Written) => Ok(Outcome::Written),
+        Ok(WriteStatus::EarlyWarning) => Ok(Outcome::EarlyWarning),
+        Err(DeviceError::VolumeOverflow { .. }) => Ok(Outcome::Overflow),
+        Err(e) => Err(e),
+    }
+}
+
+/// Executes outputs until none is pending or one ends the medium; returns that outcome.
+fn pump<S: FddSpool>(
+    writer: &mut MediaWriter<S>,
+    drive: &mut dyn TapeDrive,
+) -> Result<Option<Outcome>, BackupError> {
+    loop {
+        let outcome = match writer.poll()? {
+            None => return Ok(None),
+            Some(out) => execute(drive, out).map_err(|e| BackupError::device(drive, e))?,
+        };
+        writer.complete(outcome)?;
+        if outcome != Outcome::Written {
+            return Ok(Some(outcome));
+        }
+    }
+}
+
+/// Ends the full medium (filemark, EOTM, filemark) when a policy is about to take it away.
+struct Releaser<'w, S: FddSpool> {
+    writer: &'w mut MediaWriter<S>,
+    released: bool,
+    sequence: u16,
+}
+
+impl<S: FddSpool> MediumRelease for Releaser<'_, S> {
+    fn release(
+        &mut self,
+        drive: &mut dyn TapeDrive,
+        events: &mut dyn EventSink,
+    ) -> Result<(), String> {
+        if self.released {
+            return Ok(());
+        }
+        self.writer.end_of_medium().map_err(|e| e.to_string())?;
+        // Past early warning every write reports it; only a refusal at the physical end stops
+        // the trailer, and the reader copes with a medium that ends without one.
+        loop {
+            match pump(self.writer, drive) {
+                Ok(None) => break,
+                Ok(Some(Outcome::EarlyWarning)) => continue,
+                Ok(Some(_)) => break,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        self.released = true;
+        events.event(&JobEvent::Message {
+            detail: Detail::Summary,
+            text: format!(
+                "Media #{} is full: closed it with an end-of-medium marker",
+                self.sequence
+            ),
+        });
+        Ok(())
+    }
+}
+
+impl<S: FddSpool> Session<'_, S> {
+    /// Executes every pending output, changing media as they fill.
+    pub(crate) fn drain(&mut self) -> Result<Flow, BackupError> {
+        if self.stopped.is_some() {
+            return Ok(Flow::Stopped);
+        }
+        loop {
+            match pump(&mut self.writer, &mut *self.drive)? {
+                None => return Ok(Flow::Continue),
+                Some(Outcome::EarlyWarning | Outcome::Overflow) => {
+                    if self.change_medium()? == Flow::Stopped {
+                        return Ok(Flow::Stopped);
+                    }
+                }
+                Some(Outcome::Written) => {}
+            }
+        }
+    }
+
+    /// The medium is full: get the next one, or close the set where it is.
+    fn change_medium(&mut self) -> Result<Flow, BackupError> {
+        let sequence = self.writer.media_sequence();
+        let overflow = self.writer.needs_medium();
+        self.events.event(&JobEvent::Message {
+            detail: Detail::Summary,
+            text: if overflow {
+                format!("Media #{sequence} reached its physical end without an early warning")
+            } else {
+                format!("Media #{sequence} reached its early-warning point")
+            },
+        });
+        let mut request = MediaRequest::new(
+            Purpose::Backup,
+            self.job.clone(),
+            Some(self.family),
+            sequence + 1,
+        );
+        request.exclude = self
+            .media
+            .iter()
+            .filter_map(|m| m.barcode.clone())
+            .collect();
+        let mut check = BackupCheck {
+            overwrite: self.overwrite,
+            directory: self.directory,
+            buf: vec![0; 1 << 20],
+        };
+        let mut releaser = Releaser {
+            writer: &mut self.writer,
+            released: overflow,
+            sequence,
+        };
+        let result = acquire(
+            &mut request,
+            &mut *self.policy,
+            &mut check,
+            &mut *self.drive,
+            self.clock,
+            &mut *self.events,
+            &mut releaser,
+            false,
+        );
+        let released = releaser.released;
+        match result {
+            Ok((barcode, _)) if released => {
+                let info = MediumInfo {
+                    name: self.medium_name.clone(),
+                    ..MediumInfo::default()
+                };
+                self.writer.continue_on_new_medium(info)?;
+                self.media.push(UsedMedium {
+                    sequence: sequence + 1,
+                    barcode,
+                });
+                Ok(Flow::Continue)
+            }
+            Ok(_) => Err(BackupError::Policy(format!(
+                "the media policy \"{}\" loaded a new medium without closing the full one",
+                self.policy.name()
+            ))),
+            Err(stop) => {
+                self.events.event(&JobEvent::Warning(format!(
+                    "media #{} is needed but {stop}",
+                    sequence + 1
+                )));
+                if !released {
+                    self.close_here()?;
+                }
+                self.stopped = Some(stop);
+                Ok(Flow::Stopped)
+            }
+        }
+    }
+
+    /// Closes the set on the medium in the drive, cut short (ESET marked aborted).
+    fn close_here(&mut self) -> Result<(), BackupError> {
+        self.writer.abort_set()?;
+        loop {
+            match pump(&mut self.writer, &mut *self.drive)? {
+                None => break,
+                Some(Outcome::EarlyWarning) => {}
+                Some(_) => break,
+            }
+        }
+        let sequence = self.writer.media_sequence();
+        self.events.event(&JobEvent::Message {
+            detail: Detail::Summary,
+            text: format!("The backup set was closed on media #{sequence}; every file written completely is restorable"),
+        });
+        Ok(())
+    }
+}
+
+impl From<WriteError> for BackupError {
+    fn from(e: WriteError) -> Self {
+        BackupError::Format(e)
+    }
+}

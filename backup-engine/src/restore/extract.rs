@@ -1,0 +1,396 @@
+//! Turning reader events into files under the restore root.
+
+use std::io::Write;
+
+use tape_format::attrs::BlockAttributes;
+use tape_format::ids::StreamId;
+use tape_format::path::MtfPath;
+use tape_format::reader::{ChecksumStatus, DirectoryEvent, Event, FileEvent};
+use tape_format::stream::unix::{UnixFileType, UnixMeta};
+
+use super::names::{UnsafeName, components, show};
+use super::target::{Meta, PendingFile, Refused, RestoreRoot};
+use super::{RestoreReport, SetChoice};
+use crate::walk::Timestamp;
+use crate::{Detail, EventSink, JobEvent};
+
+/// What the reading loop should do after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    Continue,
+    /// The medium ended inside the set: the family continues on this medium.
+    NextMedium {
+        family: u32,
+        sequence: u16,
+    },
+    /// Everything wanted is restored.
+    Done,
+}
+
+/// A regular file being restored.
+struct Pending {
+    file: PendingFile,
+    shown: String,
+    meta: Meta,
+    size: u64,
+    written: u64,
+    receiving: bool,
+    failed: Option<String>,
+}
+
+pub(crate) struct Extractor<'a> {
+    pub(crate) root: RestoreRoot,
+    pub(crate) report: RestoreReport,
+    events: &'a mut dyn EventSink,
+    choice: SetChoice,
+    /// The set being read is one to restore.
+    active: bool,
+    /// A set to restore has ended (for single-set choices: stop).
+    finished: bool,
+    pending: Option<Pending>,
+    /// Local − UTC of the set's dates, in seconds, when the SSET says.
+    tz: Option<i64>,
+    last_file: Option<String>,
+}
+
+impl<'a> Extractor<'a> {
+    pub(crate) fn new(root: RestoreRoot, choice: SetChoice, events: &'a mut dyn EventSink) -> Self {
+        Self {
+            root,
+            report: RestoreReport::default(),
+            events,
+            choice,
+            active: false,
+            finished: false,
+            pending: None,
+            tz: None,
+            last_file: None,
+        }
+    }
+
+    pub(crate) fn events_mut(&mut self) -> &mut dyn EventSink {
+        &mut *self.events
+    }
+
+    fn refuse(&mut self, what: String, why: impl std::fmt::Display) {
+        let why = why.to_string();
+        self.events
+            .event(&JobEvent::Warning(format!("{what}: {why}")));
+        self.report.refused.push((what, why));
+    }
+
+    pub(crate) fn handle(&mut self, event: Event<'_>) -> Control {
+        match event {
+            Event::SetStart(s) => {
+                if s.header.attributes.contains(BlockAttributes::CONTINUATION) {
+                    return Control::Continue;
+                }
+                self.finish_pending();
+                if self.finished && self.choice != SetChoice::All {
+                    return Control::Done;
+                }
+                let number = s.sset.set_number;
+                self.active = match self.choice {
+                    SetChoice::All => true,
+                    SetChoice::Number(n) => n == number,
+                };
+                self.tz = (s.sset.time_zone != tape_format::block::LOCAL_TZ)
+                    .then(|| i64::from(s.sset.time_zone) * 900);
+                if self.active {
+                    self.report.sets.push(number);
+                    self.events.event(&JobEvent::Message {
+                        detail: Detail::Summary,
+                        text: format!("Restoring set #{number} \"{}\" ({})", s.name, s.description),
+                    });
+                }
+            }
+            Event::Directory(d) if !d.header.attributes.contains(BlockAttributes::CONTINUATION) => {
+                self.finish_pending();
+                if self.active {
+                    self.directory(&d);
+                }
+            }
+            Event::File(f) if !f.header.attributes.contains(BlockAttributes::CONTINUATION) => {
+                self.finish_pending();
+                if self.active {
+                    self.file(&f);
+                }
+            }
+            Event::StreamStart { header, .. } => {
+                if let Some(p) = &mut self.pending {
+                    p.receiving = header.id == StreamId::STAN;
+                }
+            }
+            Event::Data(bytes) => self.data(bytes),
+            Event::StreamEnd { id, checksum, .. } if id == StreamId::STAN => {
+                self.stan_end(checksum)
+            }
+            Event::StreamCut {
+                id,
+                delivered,
+                expected,
+            } if id == StreamId::STAN => {
+                self.fail_pending(format!(
+                    "the backup set was closed early while it was being written: only {delivered} of its \
+                     {expected} bytes are on the media (cut short); not restored"
+                ));
+            }
+            Event::Corrupt(cfil) => {
+                if let Some(name) = self.last_file.clone().filter(|_| self.active) {
+                    let why = format!(
+                        "the file changed or could not be read during the backup: from byte {} on it was saved as zeros",
+                        cfil.stream_offset
+                    );
+                    self.events
+                        .event(&JobEvent::Warning(format!("{name}: {why}")));
+                    self.report.corrupt.push((name, why));
+                }
+            }
+            Event::SetEnd(end) => {
+                self.finish_pending();
+                if self.active {
+                    if end.0.attributes.contains(BlockAttributes::ESET_ABORTED_SET) {
+                        self.report.incomplete.get_or_insert_with(|| {
+                            "the backup stopped early (no further medium); the set was closed on its last medium".into()
+                        });
+                    }
+                    self.finished = true;
+                    self.active = false;
+                }
+                if self.finished && self.choice != SetChoice::All {
+                    return Control::Done;
+                }
+            }
+            Event::Damaged { error, offset } => {
+                self.fail_pending(format!(
+                    "damaged data on the medium at offset {offset}: {error}"
+                ));
+                self.report
+                    .damaged
+                    .push(format!("offset {offset}: {error}"));
+                self.events.event(&JobEvent::Warning(format!(
+                    "damaged structure at offset {offset}: {error}; reading resumes after it"
+                )));
+            }
+            Event::EndOfMedium {
+                family,
+                next_sequence,
+                in_set,
+                ..
+            } => {
+                if in_set && (self.active || !self.finished) {
+                    return Control::NextMedium {
+                        family,
+                        sequence: next_sequence,
+                    };
+                }
+                self.finish_pending();
+                return Control::Done;
+            }
+            _ => {}
+        }
+        Control::Continue
+    }
+
+    fn meta_of(
+        &self,
+        unix: Option<&UnixMeta>,
+        modified: tape_format::date::MtfDate,
+        dir: bool,
+    ) -> Meta {
+        match unix {
+            Some(u) => Meta {
+                mode: Some(u.mode & 0o7777),
+                uid: Some(owner_uid(u)),
+                gid: Some(owner_gid(u)),
+                atime: Some(Timestamp {
+                    secs: u.atime.secs,
+                    nanos: u.atime.nanos,
+                }),
+                mtime: Some(Timestamp {
+                    secs: u.mtime.secs,
+                    nanos: u.mtime.nanos,
+                }),
+                xattrs: u.xattrs.clone(),
+            },
+            None => {
+                let mtime = modified.to_unix().map(|local| {
+                    let offset = self
+                        .tz
+                        .unwrap_or_else(|| crate::backup::local_offset(local));
+                    Timestamp {
+                        secs: local - offset,
+                        nanos: 0,
+                    }
+                });
+                Meta {
+                    mode: Some(if dir { 0o755 } else { 0o644 }),
+                    mtime,
+                    ..Meta::default()
+                }
+            }
+        }
+    }
+
+    fn directory(&mut self, d: &DirectoryEvent) {
+        let unix = unix_of(d.unix.as_ref());
+        let raw = unix
+            .filter(|u| !u.name.is_empty())
+            .map(|u| u.name.as_slice());
+        let comps = match components(&d.path, raw) {
+            Ok(c) => c,
+            Err(UnsafeName(why)) => {
+                return self.refuse(d.path.to_string(), format!("refused: {why}"));
+            }
+        };
+        let meta = self.meta_of(unix, d.dirb.modified, true);
+        match self.root.directory(&comps, meta) {
+            Ok(()) => {
+                self.report.directories += 1;
+                self.events.event(&JobEvent::Message {
+                    detail: Detail::Full,
+                    text: format!("{}/", show(&comps)),
+                });
+            }
+            Err(Refused(why)) => self.refuse(show(&comps), why),
+        }
+    }
+
+    fn file(&mut self, f: &FileEvent) {
+        let unix = unix_of(f.unix.as_ref());
+        let raw = unix
+            .filter(|u| !u.name.is_empty())
+            .map(|u| u.name.as_slice());
+        let comps = match components(&f.path, raw) {
+            Ok(c) => c,
+            Err(UnsafeName(why)) => {
+                return self.refuse(f.path.to_string(), format!("refused: {why}"));
+            }
+        };
+        let shown = show(&comps);
+        self.last_file = Some(shown.clone());
+        let meta = self.meta_of(unix, f.file.modified, false);
+        let result = match unix.map(|u| u.file_type) {
+            Some(UnixFileType::Symlink) => {
+                let target = unix.map(|u| u.symlink_target.clone()).unwrap_or_default();
+                self.root
+                    .symlink(&comps, &target, &meta)
+                    .map(|()| self.report.files += 1)
+            }
+            Some(UnixFileType::HardLink) => {
+                let target = unix.map(|u| u.hardlink_target.clone()).unwrap_or_default();
+                let device = MtfPath {
+                    device: f.path.device.clone(),
+                    components: Vec::new(),
+                };
+                match components(&device, Some(&target)) {
+                    Ok(t) => self
+                        .root
+                        .hard_link(&comps, &t)
+                        .map(|()| self.report.files += 1),
+                    Err(UnsafeName(why)) => {
+                        Err(Refused(format!("{shown}: hard link refused: {why}")))
+                    }
+                }
+            }
+            Some(UnixFileType::Regular) | None => match self.root.begin_file(&comps) {
+                Ok(file) => {
+                    let size = f.header.displayable_size;
+                    self.pending = Some(Pending {
+                        file,
+                        shown: shown.clone(),
+                        meta,
+                        size,
+                        written: 0,
+                        receiving: false,
+                        failed: None,
+                    });
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Some(other) => Err(Refused(format!("{shown}: a {other:?} is not restored"))),
+        };
+        match result {
+            Ok(()) => self.events.event(&JobEvent::Message {
+                detail: Detail::Full,
+                text: shown,
+            }),
+            Err(Refused(why)) => self.refuse(shown, why),
+        }
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        let Some(p) = &mut self.pending else { return };
+        if !p.receiving || p.failed.is_some() {
+            return;
+        }
+        match p.file.file.write_all(bytes) {
+            Ok(()) => p.written += bytes.len() as u64,
+            Err(e) => p.failed = Some(format!("writing failed: {e}")),
+        }
+    }
+
+    fn stan_end(&mut self, checksum: ChecksumStatus) {
+        let Some(p) = &mut self.pending else { return };
+        p.receiving = false;
+        if let ChecksumStatus::Mismatch { stored, computed } = checksum {
+            p.failed = Some(format!(
+                "the data do not match their checksum (stored {stored:08X}, read {computed:08X})"
+            ));
+        }
+        self.finish_pending();
+    }
+
+    fn fail_pending(&mut self, why: String) {
+        if let Some(p) = &mut self.pending {
+            p.failed.get_or_insert(why);
+        }
+        self.finish_pending();
+    }
+
+    /// Commits the pending file if it is whole, else removes it and reports why.
+    pub(crate) fn finish_pending(&mut self) {
+        let Some(p) = self.pending.take() else { return };
+        let why = p.failed.or_else(|| {
+            (p.written != p.size).then(|| {
+                format!("only {} of its {} bytes are on the media (the set was cut short there); not restored", p.written, p.size)
+            })
+        });
+        match why {
+            None => match self.root.commit_file(p.file, &p.meta) {
+                Ok(()) => {
+                    self.report.files += 1;
+                    self.report.bytes += p.written;
+                }
+                Err(Refused(why)) => self.refuse(p.shown, why),
+            },
+            Some(why) => {
+                self.root.abandon_file(p.file);
+                self.refuse(p.shown, why);
+            }
+        }
+    }
+}
+
+fn unix_of(u: Option<&Result<UnixMeta, tape_format::error::DecodeError>>) -> Option<&UnixMeta> {
+    u.and_then(|r| r.as_ref().ok())
+}
+
+/// The uid to restore: the user of that name on this system if there is one, else the number.
+fn owner_uid(u: &UnixMeta) -> u32 {
+    std::str::from_utf8(&u.user)
+        .ok()
+        .filter(|n| !n.is_empty())
+        .and_then(|n| nix::unistd::User::from_name(n).ok().flatten())
+        .map_or(u.uid, |user| user.uid.as_raw())
+}
+
+/// The gid to restore, likewise.
+fn owner_gid(u: &UnixMeta) -> u32 {
+    std::str::from_utf8(&u.group)
+        .ok()
+        .filter(|n| !n.is_empty())
+        .and_then(|n| nix::unistd::Group::from_name(n).ok().flatten())
+        .map_or(u.gid, |group| group.gid.as_raw())
+}

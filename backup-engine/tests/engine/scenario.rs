@@ -1,0 +1,370 @@
+//! Whole jobs on virtual libraries: backups spanning media under each policy, restores across
+//! the family, and every end-of-media case the engine meets.
+
+use std::time::Duration;
+
+use backup_engine::backup::{BackupContext, BackupJob, BackupOutcome, run_backup};
+use backup_engine::catalog::{Catalog, SetStatus};
+use backup_engine::policy::{
+    AbortPolicy, ChangerPolicy, NoDirectory, PolicyChain, PromptOptions, PromptPolicy, Stop,
+};
+use backup_engine::restore::{RestoreContext, RestoreJob, run_restore};
+use backup_engine::{EventLog, NotifyError, Operator, OperatorReply, OperatorRequest, Selection};
+use tape_core::VolumeTag;
+use tape_core::vtl::{InsertSource, LibraryConfig, VirtualLibrary};
+
+use crate::{clock, tree};
+
+/// A library of small cartridges: 1 MiB, early warning 192 KiB before the end.
+fn small_library(dir: &std::path::Path, slots: u16) -> VirtualLibrary {
+    let mut config = LibraryConfig::default();
+    config.slots = slots;
+    config.capacity = 1 << 20;
+    config.early_warning = 192 << 10;
+    VirtualLibrary::create(dir.join("lib"), &config).unwrap()
+}
+
+fn job(root: &std::path::Path) -> BackupJob {
+    let mut job = BackupJob::new("span", Selection::new([root], [] as [&str; 0]).unwrap());
+    job.options.block_size = 64 << 10;
+    job.description = "scenario".into();
+    job
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    lib: VirtualLibrary,
+    catalog: Catalog,
+}
+
+impl Setup {
+    fn new(slots: u16, tree_bytes: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        tree::make(&dir.path().join("src"), tree_bytes, 7);
+        let lib = small_library(dir.path(), slots);
+        let catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+        Self { dir, lib, catalog }
+    }
+
+    fn src(&self) -> std::path::PathBuf {
+        self.dir.path().join("src")
+    }
+
+    fn restored(&self, out: &str) -> std::path::PathBuf {
+        // Absolute paths restore under the target without their leading '/'.
+        self.dir
+            .path()
+            .join(out)
+            .join(self.src().strip_prefix("/").unwrap())
+    }
+}
+
+fn changer_chain(lib: &VirtualLibrary) -> PolicyChain {
+    PolicyChain::new()
+        .then(ChangerPolicy::new(lib.changer(), 0, Box::new(NoDirectory)))
+        .then(AbortPolicy)
+}
+
+#[test]
+fn a_backup_spans_media_with_the_changer_and_restores_exactly() {
+    let s = Setup::new(8, 3 << 20);
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let mut events = EventLog::default();
+    let mut policy = changer_chain(&s.lib);
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        report.outcome,
+        BackupOutcome::Complete,
+        "{:?}",
+        events.lines()
+    );
+    assert!(
+        report.media.len() >= 3,
+        "a 3 MiB tree on 1 MiB cartridges: {} media",
+        report.media.len()
+    );
+    assert_eq!(
+        report.media.iter().map(|m| m.sequence).collect::<Vec<_>>(),
+        (1..=report.media.len() as u16).collect::<Vec<_>>()
+    );
+    let sets = s.catalog.sets().unwrap();
+    assert_eq!(
+        (
+            sets.len(),
+            sets[0].status,
+            usize::from(sets[0].last_sequence)
+        ),
+        (1, SetStatus::Complete, report.media.len())
+    );
+    let entries = s.catalog.entries(sets[0].id).unwrap();
+    assert_eq!(entries.len() as u64, report.files + report.directories);
+    assert!(
+        entries.iter().any(|e| e.sequence > 1),
+        "entries know which medium holds them"
+    );
+
+    // Restore through the changer: the drive holds the last medium; the first is fetched.
+    let mut events = EventLog::default();
+    let restore = run_restore(
+        &RestoreJob::new("restore", s.dir.path().join("out")),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert!(restore.is_clean(), "{restore:?}\n{:?}", events.lines());
+    assert_eq!(
+        restore.media,
+        (1..=report.media.len() as u16).collect::<Vec<_>>()
+    );
+    assert_eq!(tree::describe(&s.restored("out")), tree::describe(&s.src()));
+}
+
+#[test]
+fn abort_closes_the_set_on_the_full_medium_and_every_complete_file_restores() {
+    let s = Setup::new(4, 3 << 20);
+    s.lib.insert(0, InsertSource::NextBlank).unwrap();
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut AbortPolicy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(report.outcome, BackupOutcome::Stopped(Stop::Abort));
+    assert_eq!(report.media.len(), 1);
+    assert!(
+        events.contains("closed on media #1"),
+        "{:?}",
+        events.lines()
+    );
+    assert_eq!(s.catalog.sets().unwrap()[0].status, SetStatus::Incomplete);
+    let mut events = EventLog::default();
+    let restore = run_restore(
+        &RestoreJob::new("restore", s.dir.path().join("out")),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut AbortPolicy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert!(restore.incomplete.is_some(), "{restore:?}");
+    assert!(
+        restore.files > 3,
+        "files before the cut restore: {restore:?}"
+    );
+    // Every restored file is exact; the one cut short is not there under its name.
+    let original = tree::describe(&s.src());
+    let restored = tree::describe(&s.restored("out"));
+    // (Link counts aside: a hard link's other name may lie beyond the cut.)
+    let unlinked = |w: &str| w.split(" links ").next().unwrap_or_default().to_owned();
+    for (path, what) in &restored {
+        if !what.starts_with("dir") {
+            assert_eq!(
+                Some(unlinked(what)),
+                original.get(path).map(|w| unlinked(w)),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        restore.refused.len(),
+        1,
+        "exactly the file that was cut: {:?}",
+        restore.refused
+    );
+    assert!(
+        restore.refused[0].1.contains("cut short"),
+        "{:?}",
+        restore.refused
+    );
+    assert!(!restored.contains_key(restore.refused[0].0.rsplit_once("src/").unwrap().1));
+}
+
+/// An operator who inserts the next blank cartridge when asked (or what `script` says).
+struct Helpful {
+    lib: VirtualLibrary,
+    clock: backup_engine::ManualClock,
+    asked: Vec<OperatorRequest>,
+    script: Vec<InsertSource>,
+}
+
+impl Operator for Helpful {
+    fn notify(&mut self, request: &OperatorRequest) -> Result<(), NotifyError> {
+        self.asked.push(request.clone());
+        let source = if self.script.is_empty() {
+            match &request.barcode {
+                Some(b) => InsertSource::Barcode(b.clone()),
+                None => InsertSource::NextBlank,
+            }
+        } else {
+            self.script.remove(0)
+        };
+        self.lib
+            .insert(0, source)
+            .map_err(|e| NotifyError(e.to_string()))?;
+        Ok(())
+    }
+    fn wait(&mut self, _: &OperatorRequest, until: std::time::SystemTime) -> OperatorReply {
+        self.clock.advance_to(until);
+        OperatorReply::Nothing
+    }
+}
+
+#[test]
+fn an_operator_answers_prompts_for_each_medium_of_backup_and_restore() {
+    let s = Setup::new(6, (5 << 20) / 2);
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let op = Helpful {
+        lib: s.lib.clone(),
+        clock: clock.clone(),
+        asked: vec![],
+        script: vec![],
+    };
+    let mut prompt = PromptPolicy::new(op, PromptOptions::with_timeout(Duration::from_secs(60)));
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut prompt,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        report.outcome,
+        BackupOutcome::Complete,
+        "{:?}",
+        events.lines()
+    );
+    let n = report.media.len();
+    assert!(n >= 3);
+    assert_eq!(
+        prompt.operator().asked.len(),
+        n,
+        "asked for the first medium too (empty drive)"
+    );
+    // Restore: the drive holds the last medium; the operator is asked for #1, then each next one,
+    // and first offers #3 when #2 is wanted: refused, asked again.
+    let barcodes: Vec<VolumeTag> = report
+        .media
+        .iter()
+        .map(|m| m.barcode.clone().unwrap())
+        .collect();
+    let op = Helpful {
+        lib: s.lib.clone(),
+        clock: clock.clone(),
+        asked: vec![],
+        script: vec![
+            InsertSource::Barcode(barcodes[0].clone()),
+            InsertSource::Barcode(barcodes[2].clone()),
+        ],
+    };
+    let mut prompt = PromptPolicy::new(op, PromptOptions::with_timeout(Duration::from_secs(60)));
+    let mut events = EventLog::default();
+    let restore = run_restore(
+        &RestoreJob::new("restore", s.dir.path().join("out")),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut prompt,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert!(restore.is_clean(), "{restore:?}\n{:?}", events.lines());
+    assert!(
+        events.contains(&format!("Medium {} refused: it is media #3", barcodes[2])),
+        "{:?}",
+        events.lines()
+    );
+    let asked = &prompt.operator().asked;
+    assert_eq!(
+        asked[1].barcode.as_ref(),
+        Some(&barcodes[1]),
+        "the request names the barcode from the catalog"
+    );
+    assert_eq!(
+        asked[2]
+            .refused
+            .as_deref()
+            .map(|r| r.contains("not media #2")),
+        Some(true)
+    );
+    assert_eq!(tree::describe(&s.restored("out")), tree::describe(&s.src()));
+}
+
+#[test]
+fn physical_end_without_early_warning_continues_on_the_next_medium() {
+    let s = Setup::new(6, 2 << 20);
+    // The first cartridge ends after 5 blocks, without warning.
+    let mut faults = tape_core::vtl::CartridgeFaults::default();
+    faults.physical_end_at = Some(5);
+    s.lib
+        .set_cartridge_faults(&VolumeTag::new("VT0001").unwrap(), faults)
+        .unwrap();
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let mut policy = changer_chain(&s.lib);
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(report.outcome, BackupOutcome::Complete);
+    assert!(
+        events.contains("physical end without an early warning"),
+        "{:?}",
+        events.lines()
+    );
+    let restore = run_restore(
+        &RestoreJob::new("restore", s.dir.path().join("out")),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut EventLog::default(),
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert!(restore.is_clean(), "{restore:?}");
+    assert_eq!(tree::describe(&s.restored("out")), tree::describe(&s.src()));
+}

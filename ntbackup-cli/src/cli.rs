@@ -19,6 +19,102 @@ pub(crate) enum Command {
     Vtl(VtlCommand),
     /// Drive a tape drive by hand, like mt(1): status, rewind, space, read and write blocks.
     Tape(TapeArgs),
+    /// Back up files and directories to tape (by default to the embedded virtual library).
+    Backup(BackupArgs),
+    /// Restore a backup set from tape or .bkf files into a directory.
+    Restore(RestoreArgs),
+    /// List the sets and files on media (.bkf files or the tape in a drive).
+    List(ListArgs),
+}
+
+/// Where the media are and what supplies the next one.
+#[derive(Debug, Args)]
+pub(crate) struct MediaArgs {
+    /// The drive: vtl:DIR[#N], file:X.bkf, /dev/nstN or sg:/dev/sgN [default: the embedded
+    /// virtual library in $NTBACKUP_HOME]. Restore and list take several file: media in order.
+    #[arg(long, env = "NTBACKUP_TAPE")]
+    pub(crate) tape: Vec<String>,
+    /// The changer: vtl:DIR, /dev/sgN or "script:COMMAND [CHANGER-DEVICE]".
+    #[arg(long)]
+    pub(crate) changer: Option<String>,
+    /// The drive's number in the changer, when --tape does not say.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) drive_index: u16,
+    /// Command run (through sh -c) when an operator must supply a medium; it sees
+    /// NTBACKUP_EVENT, NTBACKUP_JOB, NTBACKUP_DRIVE, NTBACKUP_FAMILY, NTBACKUP_SEQUENCE,
+    /// NTBACKUP_BARCODE (when known), NTBACKUP_MESSAGE and NTBACKUP_UNTIL.
+    #[arg(long)]
+    pub(crate) notify: Option<String>,
+    /// Seconds the prompt policy waits for a medium before its final action.
+    #[arg(long, default_value_t = 8 * 3600)]
+    pub(crate) prompt_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BackupArgs {
+    /// Files and directories to back up (relative paths stay relative, as with tar).
+    #[arg(required = true)]
+    pub(crate) paths: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub(crate) media: MediaArgs,
+    /// What to do when a medium fills: abort, prompt, changer, or a chain such as
+    /// changer,prompt,abort [default: changer,abort with a changer, else abort].
+    #[arg(long)]
+    pub(crate) on_full: Option<String>,
+    /// The job's name (logs, operator requests, catalog).
+    #[arg(long)]
+    pub(crate) job: Option<String>,
+    /// The set description.
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+    /// Leave out paths matching this glob (a name such as *.tmp, or a path with a slash).
+    #[arg(long)]
+    pub(crate) exclude: Vec<String>,
+    /// Allow overwriting media that hold data (of another backup or another program).
+    #[arg(long)]
+    pub(crate) overwrite: bool,
+    /// Tape block size [default: 256KiB].
+    #[arg(long, value_parser = size)]
+    pub(crate) block_size: Option<u64>,
+    /// Do not write the MTF catalog (set map and file details) after the set.
+    #[arg(long)]
+    pub(crate) no_tape_catalog: bool,
+    /// Log every file and directory.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RestoreArgs {
+    #[command(flatten)]
+    pub(crate) media: MediaArgs,
+    /// The directory to restore into (created if missing). A path stored as /abs/x restores to
+    /// DIR/abs/x, C:\x to DIR/C/x; nothing is ever written outside DIR.
+    #[arg(long)]
+    pub(crate) to: std::path::PathBuf,
+    /// What to do when the next medium is not in the drive: abort, prompt, changer, or a chain
+    /// [default: changer,abort with a changer, else abort].
+    #[arg(long)]
+    pub(crate) on_missing: Option<String>,
+    /// Restore the set with this number [default: the newest set of the family].
+    #[arg(long)]
+    pub(crate) set: Option<u16>,
+    /// Restore every set, in order.
+    #[arg(long, conflicts_with = "set")]
+    pub(crate) all_sets: bool,
+    /// The job's name (logs, operator requests).
+    #[arg(long)]
+    pub(crate) job: Option<String>,
+    /// Log every file and directory.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// The media: file:X.bkf (several in order for a family), or a drive.
+    #[arg(long, env = "NTBACKUP_TAPE")]
+    pub(crate) tape: Vec<String>,
 }
 
 fn size(text: &str) -> Result<u64, String> {

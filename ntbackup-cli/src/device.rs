@@ -1,18 +1,35 @@
 //! Device strings: the CLI is the one place that turns a name into a concrete device.
 //!
-//! * `vtl:DIR` — drive 0 of the virtual library in DIR; `vtl:DIR#N` — drive N.
+//! | `--tape` | device |
+//! |---|---|
+//! | `vtl:DIR`, `vtl:DIR#N` | drive 0 (or N) of the virtual library in DIR |
+//! | `file:X.bkf` | a `.bkf` file (several `--tape file:…` in order form one family) |
+//! | `/dev/nstN` | a drive through the Linux st driver |
+//! | `sg:/dev/sgN` | a drive through SCSI generic (SSC over SG_IO) |
+//!
+//! | `--changer` | device |
+//! |---|---|
+//! | `vtl:DIR` | the virtual library's robot |
+//! | `/dev/sgN` | an SMC changer over SG_IO |
+//! | `script:CMD` | any library through a Bacula `mtx-changer` style script |
 
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use tape_core::TapeDrive;
 use tape_core::vtl::VirtualLibrary;
+use tape_core::{FileDrive, MediaChanger, TapeDrive};
 
 /// A parsed `--tape` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TapeSpec {
     /// A drive of a virtual library.
     Vtl { dir: PathBuf, drive: usize },
+    /// `.bkf` files.
+    File(Vec<PathBuf>),
+    /// A Linux st device node.
+    St(PathBuf),
+    /// A SCSI generic node driven with SSC commands.
+    Sg(PathBuf),
 }
 
 impl TapeSpec {
@@ -36,20 +53,92 @@ impl TapeSpec {
                 drive,
             });
         }
-        bail!("unknown tape device {text:?}: use vtl:DIR or vtl:DIR#N (a virtual library drive)")
+        if let Some(path) = text.strip_prefix("file:") {
+            if path.is_empty() {
+                bail!("{text:?}: file: needs a path, e.g. file:/backups/monday.bkf");
+            }
+            return Ok(Self::File(vec![path.into()]));
+        }
+        if let Some(path) = text.strip_prefix("sg:") {
+            return Ok(Self::Sg(path.into()));
+        }
+        if text.starts_with("/dev/") {
+            return Ok(Self::St(text.into()));
+        }
+        bail!("unknown tape device {text:?}: use vtl:DIR[#N], file:X.bkf, /dev/nstN or sg:/dev/sgN")
     }
 
-    /// Opens the drive.
-    pub(crate) fn open(&self) -> anyhow::Result<Box<dyn TapeDrive>> {
-        match self {
-            Self::Vtl { dir, drive } => {
-                let lib = VirtualLibrary::open(dir)?;
-                Ok(Box::new(lib.drive(*drive).with_context(|| {
-                    format!("opening drive {drive} of {}", lib.name())
-                })?))
+    /// Parses every `--tape`; several are allowed only as `file:` media of one family.
+    pub(crate) fn parse_all(texts: &[String]) -> anyhow::Result<Option<Self>> {
+        let specs = texts
+            .iter()
+            .map(|t| Self::parse(t))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        match specs.len() {
+            0 => Ok(None),
+            1 => Ok(specs.into_iter().next()),
+            _ => {
+                let mut files = Vec::new();
+                for s in specs {
+                    match s {
+                        Self::File(mut p) => files.append(&mut p),
+                        _ => bail!(
+                            "several --tape are allowed only for file: media (the .bkf files of one family, in order)"
+                        ),
+                    }
+                }
+                Ok(Some(Self::File(files)))
             }
         }
     }
+
+    /// Opens the drive; `writable` matters for files.
+    pub(crate) fn open(&self, writable: bool) -> anyhow::Result<Box<dyn TapeDrive>> {
+        Ok(match self {
+            Self::Vtl { dir, drive } => {
+                let lib = VirtualLibrary::open(dir)?;
+                Box::new(
+                    lib.drive(*drive)
+                        .with_context(|| format!("opening drive {drive} of {}", lib.name()))?,
+                )
+            }
+            Self::File(paths) => Box::new(FileDrive::open(paths.clone(), writable)?),
+            Self::St(path) => Box::new(
+                tape_scsi::StDrive::open(path)
+                    .with_context(|| format!("opening {}", path.display()))?,
+            ),
+            Self::Sg(path) => Box::new(
+                tape_scsi::SgDrive::open(path)
+                    .with_context(|| format!("opening {}", path.display()))?,
+            ),
+        })
+    }
+
+    /// The drive's number in its changer, when the device string says.
+    pub(crate) fn drive_number(&self) -> Option<u16> {
+        match self {
+            Self::Vtl { drive, .. } => u16::try_from(*drive).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Opens a `--changer`.
+pub(crate) fn open_changer(text: &str) -> anyhow::Result<Box<dyn MediaChanger>> {
+    if let Some(dir) = text.strip_prefix("vtl:") {
+        let dir = dir.rsplit_once('#').map_or(dir, |(d, _)| d);
+        return Ok(Box::new(VirtualLibrary::open(dir)?.changer()));
+    }
+    if let Some(cmd) = text.strip_prefix("script:") {
+        let (cmd, device) = cmd.split_once(' ').unwrap_or((cmd, ""));
+        return Ok(Box::new(tape_scsi::ScriptChanger::new(cmd, device.trim())));
+    }
+    if text.starts_with("/dev/") {
+        return Ok(Box::new(
+            tape_scsi::SgChanger::open(text).with_context(|| format!("opening changer {text}"))?,
+        ));
+    }
+    bail!("unknown changer {text:?}: use vtl:DIR, /dev/sgN or script:COMMAND [CHANGER-DEVICE]")
 }
 
 #[cfg(test)]
@@ -57,7 +146,7 @@ mod tests {
     use super::TapeSpec;
 
     #[test]
-    fn vtl_drive_numbers() {
+    fn device_strings() {
         let spec = |s| TapeSpec::parse(s).unwrap();
         assert_eq!(
             spec("vtl:L"),
@@ -80,8 +169,15 @@ mod tests {
                 drive: 0
             }
         );
+        assert_eq!(spec("file:x.bkf"), TapeSpec::File(vec!["x.bkf".into()]));
+        assert_eq!(spec("/dev/nst0"), TapeSpec::St("/dev/nst0".into()));
+        assert_eq!(spec("sg:/dev/sg3"), TapeSpec::Sg("/dev/sg3".into()));
         assert!(TapeSpec::parse("vtl:").is_err());
         assert!(TapeSpec::parse("vtl:#2").is_err());
-        assert!(TapeSpec::parse("/dev/zero").is_err());
+        assert!(TapeSpec::parse("file:").is_err());
+        assert!(TapeSpec::parse("zero").is_err());
+        let all = TapeSpec::parse_all(&["file:a".into(), "file:b".into()]).unwrap();
+        assert_eq!(all, Some(TapeSpec::File(vec!["a".into(), "b".into()])));
+        assert!(TapeSpec::parse_all(&["file:a".into(), "vtl:L".into()]).is_err());
     }
 }

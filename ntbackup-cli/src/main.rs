@@ -3,8 +3,17 @@
 //! This binary is a thin layer: it parses the command line, chooses concrete devices from device
 //! strings, prints, and maps outcomes to exit codes. Everything else is in the library crates.
 
+mod backup_cmd;
 mod cli;
 mod device;
+mod exit;
+mod files;
+mod home;
+mod list_cmd;
+mod log;
+mod operator;
+mod policies;
+mod restore_cmd;
 mod size;
 mod tape_cmd;
 mod vtl_cmd;
@@ -16,18 +25,21 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             report(&e);
-            ExitCode::FAILURE
+            exit::code(exit::FAILED)
         }
     }
 }
 
-fn run(cli: cli::Cli) -> anyhow::Result<()> {
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        cli::Command::Vtl(cmd) => vtl_cmd::run(cmd),
-        cli::Command::Tape(cmd) => tape_cmd::run(cmd),
+        cli::Command::Vtl(cmd) => vtl_cmd::run(cmd).map(|()| ExitCode::SUCCESS),
+        cli::Command::Tape(cmd) => tape_cmd::run(cmd).map(|()| ExitCode::SUCCESS),
+        cli::Command::Backup(args) => backup_cmd::run(args),
+        cli::Command::Restore(args) => restore_cmd::run(args),
+        cli::Command::List(args) => list_cmd::run(args),
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) fn run(args: TapeArgs) -> anyhow::Result<()> {
     let Some(spec) = args.tape else {
         bail!("say which drive with --tape vtl:DIR (or set NTBACKUP_TAPE)");
     };
-    let mut drive = TapeSpec::parse(&spec)?.open()?;
+    let mut drive = TapeSpec::parse(&spec)?.open(true)?;
     let d = drive.as_mut();
     match args.op {
         TapeOp::Status { json } => {

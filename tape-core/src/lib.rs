@@ -28,6 +28,7 @@ mod changer;
 mod drive;
 mod element;
 mod error;
+mod file;
 mod medium;
 mod status;
 pub mod vtl;
@@ -36,6 +37,7 @@ pub use changer::MediaChanger;
 pub use drive::TapeDrive;
 pub use element::{ElementAddress, ElementKind, ElementStatus, Inventory};
 pub use error::{DeviceError, SenseSummary};
+pub use file::{BKF_BLOCK, FileDrive};
 pub use medium::{
     BlockAddress, Capacity, DriveCapabilities, DriveStatus, InvalidVolumeTag, MediumInfo,
     MediumKind, TapePosition, VolumeTag,

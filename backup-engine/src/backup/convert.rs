@@ -37,12 +37,6 @@ pub(crate) fn text_components(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn lossless(path: &Path) -> bool {
-    raw_components(path)
-        .iter()
-        .all(|c| std::str::from_utf8(c).is_ok())
-}
-
 /// Local − UTC at `secs`, in seconds.
 pub(crate) fn local_offset(secs: i64) -> i64 {
     jiff::Timestamp::from_second(secs)
@@ -105,11 +99,10 @@ pub(crate) fn unix_meta(entry: &Entry, link_target: Option<&Path>) -> UnixMeta {
         mtime: unix_time(info.mtime),
         ctime: unix_time(info.ctime),
         rdev: info.rdev,
-        // The exact bytes of the path when the UTF-16 names cannot carry them.
-        name: if lossless(&entry.path) {
-            Vec::new()
-        } else {
-            raw_path(&entry.path)
+        // The exact bytes of the name when the UTF-16 name cannot carry them.
+        name: match entry.path.file_name() {
+            Some(n) if std::str::from_utf8(n.as_bytes()).is_err() => n.as_bytes().to_vec(),
+            _ => Vec::new(),
         },
         symlink_target,
         hardlink_target: link_target.map(raw_path).unwrap_or_default(),

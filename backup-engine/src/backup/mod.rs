@@ -191,6 +191,9 @@ pub struct BackupReport {
     pub corrupt: Vec<(PathBuf, String)>,
     /// How it ended.
     pub outcome: BackupOutcome,
+    /// After a stop: the set was closed on the last medium (its ESET says it was cut short).
+    /// Otherwise that medium ends with an end-of-medium marker and the set is left continuing.
+    pub closed_early: bool,
 }
 
 /// A backup that could not be done or went wrong.
@@ -328,10 +331,17 @@ pub fn run_backup_with<S: FddSpool>(
     } else {
         opts.media_name.clone()
     };
-    let wopts = WriterOptions::default()
-        .family(family)
-        .with_catalog(opts.catalog_on_tape)
-        .sizes(1024, opts.block_size, opts.block_size);
+    // Tapes get large physical blocks and hardware filemarks; files (`.bkf`) the layout NTBackup
+    // uses: 1 KiB blocks with soft filemarks (mtf.md §11.1, §12), written 1 MiB at a time.
+    let caps = drive.capabilities();
+    let wopts = if caps.hardware_filemarks {
+        caps.check_block_size(opts.block_size)
+            .map_err(|e| BackupError::device(drive, e))?;
+        WriterOptions::default().sizes(1024, opts.block_size, opts.block_size)
+    } else {
+        WriterOptions::bkf()
+    };
+    let wopts = wopts.family(family).with_catalog(opts.catalog_on_tape);
     let mut writer = MediaWriter::new(wopts, spool)?;
     writer.start_medium(
         MediumInfo {
@@ -351,12 +361,14 @@ pub fn run_backup_with<S: FddSpool>(
         overwrite: opts.overwrite,
         job: job.name.clone(),
         family,
+        tried: barcode.iter().cloned().collect(),
         media: vec![UsedMedium {
             sequence: 1,
             barcode,
         }],
         stopped: None,
         medium_name,
+        closed_early: false,
     };
     let mut run = Run::new(job, now, family, catalog);
     run.start_catalog(&session)?;
@@ -411,6 +423,7 @@ impl<'j> Run<'j> {
                 skipped: Vec::new(),
                 corrupt: Vec::new(),
                 outcome: BackupOutcome::Complete,
+                closed_early: false,
             },
             device: None,
             dir: None,
@@ -441,6 +454,12 @@ impl<'j> Run<'j> {
         flush: bool,
     ) -> Result<(), BackupError> {
         for p in s.writer.take_placements() {
+            if p.block_type == tape_format::ids::BlockType::SSET {
+                if let (Some(c), Some(id)) = (self.catalog, self.set_id) {
+                    c.set_first_sequence(id, p.media_sequence)?;
+                }
+                continue;
+            }
             if p.block_type == tape_format::ids::BlockType::VOLB {
                 continue;
             }
@@ -705,6 +724,7 @@ impl<'j> Run<'j> {
 
     fn report<S: FddSpool>(mut self, s: Session<'_, S>) -> BackupReport {
         self.report.media = s.media;
+        self.report.closed_early = s.closed_early;
         if let Some(stop) = s.stopped {
             self.report.outcome = BackupOutcome::Stopped(stop);
         }

@@ -39,8 +39,12 @@ pub(crate) struct Session<'a, S: FddSpool> {
     pub(crate) job: String,
     pub(crate) family: u32,
     pub(crate) media: Vec<UsedMedium>,
+    /// Every cartridge this job mounted (never offered again, even one that took nothing).
+    pub(crate) tried: Vec<VolumeTag>,
     pub(crate) stopped: Option<Stop>,
     pub(crate) medium_name: String,
+    /// The set was closed on the medium in the drive (ESET marked aborted) after a stop.
+    pub(crate) closed_early: bool,
 }
 
 /// Runs one output on the drive.
@@ -144,17 +148,16 @@ impl<S: FddSpool> Session<'_, S> {
                 format!("Media #{sequence} reached its early-warning point")
             },
         });
-        let mut request = MediaRequest::new(
-            Purpose::Backup,
-            self.job.clone(),
-            Some(self.family),
-            sequence + 1,
-        );
-        request.exclude = self
-            .media
-            .iter()
-            .filter_map(|m| m.barcode.clone())
-            .collect();
+        // A medium that took nothing at all (refused its very first block) is not part of the
+        // family: its successor takes its sequence number.
+        let next = if self.writer.position() == 0 {
+            sequence
+        } else {
+            sequence + 1
+        };
+        let mut request =
+            MediaRequest::new(Purpose::Backup, self.job.clone(), Some(self.family), next);
+        request.exclude = self.tried.clone();
         let mut check = BackupCheck {
             overwrite: self.overwrite,
             directory: self.directory,
@@ -183,10 +186,10 @@ impl<S: FddSpool> Session<'_, S> {
                     ..MediumInfo::default()
                 };
                 self.writer.continue_on_new_medium(info)?;
-                self.media.push(UsedMedium {
-                    sequence: sequence + 1,
-                    barcode,
-                });
+                let sequence = self.writer.media_sequence();
+                self.media.retain(|m| m.sequence != sequence);
+                self.tried.extend(barcode.clone());
+                self.media.push(UsedMedium { sequence, barcode });
                 Ok(Flow::Continue)
             }
             Ok(_) => Err(BackupError::Policy(format!(
@@ -194,12 +197,28 @@ impl<S: FddSpool> Session<'_, S> {
                 self.policy.name()
             ))),
             Err(stop) => {
+                let full = self
+                    .media
+                    .last()
+                    .and_then(|m| m.barcode.as_ref())
+                    .map_or_else(String::new, |b| format!(" ({b})"));
                 self.events.event(&JobEvent::Warning(format!(
-                    "media #{} is needed but {stop}",
+                    "media #{sequence}{full} in drive {} is full and media #{} is needed, but {stop}",
+                    self.drive.name(),
                     sequence + 1
                 )));
-                if !released {
+                if released {
+                    self.events.event(&JobEvent::Message {
+                        detail: Detail::Summary,
+                        text: format!(
+                            "Media #{sequence} already ends with an end-of-medium marker: the set continues on a medium that \
+                             was never written, and a restore reports it incomplete; every file written completely on the \
+                             media written can be restored"
+                        ),
+                    });
+                } else {
                     self.close_here()?;
+                    self.closed_early = true;
                 }
                 self.stopped = Some(stop);
                 Ok(Flow::Stopped)

@@ -360,6 +360,15 @@ impl Catalog {
         Ok(())
     }
 
+    /// Records the medium on which a set's SSET landed (its first medium).
+    pub fn set_first_sequence(&self, set: i64, sequence: u16) -> Result<(), CatalogError> {
+        self.conn.execute(
+            "UPDATE sets SET first_sequence = ?2 WHERE id = ?1",
+            params![set, sequence],
+        )?;
+        Ok(())
+    }
+
     /// Marks sets left "running" by a process that no longer runs as interrupted.
     pub fn mark_interrupted(&self, alive: impl Fn(u32) -> bool) -> Result<usize, CatalogError> {
         let running: Vec<(i64, u32)> = {

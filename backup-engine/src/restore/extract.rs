@@ -8,7 +8,7 @@ use tape_format::path::MtfPath;
 use tape_format::reader::{ChecksumStatus, DirectoryEvent, Event, FileEvent};
 use tape_format::stream::unix::{UnixFileType, UnixMeta};
 
-use super::names::{UnsafeName, components, show};
+use super::names::{UnsafeName, checked, components, show};
 use super::target::{Meta, PendingFile, Refused, RestoreRoot};
 use super::{RestoreReport, SetChoice};
 use crate::walk::Timestamp;
@@ -51,6 +51,8 @@ pub(crate) struct Extractor<'a> {
     /// Local − UTC of the set's dates, in seconds, when the SSET says.
     tz: Option<i64>,
     last_file: Option<String>,
+    /// Directories restored under raw (non-UTF-8) names: their stored path → what was created.
+    raw_dirs: std::collections::HashMap<MtfPath, Vec<Vec<u8>>>,
 }
 
 impl<'a> Extractor<'a> {
@@ -65,6 +67,7 @@ impl<'a> Extractor<'a> {
             pending: None,
             tz: None,
             last_file: None,
+            raw_dirs: std::collections::HashMap::new(),
         }
     }
 
@@ -176,9 +179,11 @@ impl<'a> Extractor<'a> {
                 family,
                 next_sequence,
                 in_set,
-                ..
+                eotm,
             } => {
-                if in_set && (self.active || !self.finished) {
+                // The family goes on: inside the set, or (after an EOTM) before it started.
+                if (in_set && (self.active || !self.finished)) || (eotm.is_some() && !self.finished)
+                {
                     return Control::NextMedium {
                         family,
                         sequence: next_sequence,
@@ -232,17 +237,43 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// Components of a path whose last name may be given raw (a Linux name that is not UTF-8,
+    /// from our Unix-metadata stream); a parent directory restored under its raw name is used
+    /// as it was restored.
+    fn resolve(&self, path: &MtfPath, raw_name: Option<&[u8]>) -> Result<Vec<Vec<u8>>, UnsafeName> {
+        let Some((last, parent)) = path.components.split_last() else {
+            return checked(&path.device, Vec::new());
+        };
+        let parent_path = MtfPath {
+            device: path.device.clone(),
+            components: parent.to_vec(),
+        };
+        if let Some(dir) = self.raw_dirs.get(&parent_path) {
+            let mut out = dir.clone();
+            let name = raw_name.map_or_else(|| last.as_bytes().to_vec(), <[u8]>::to_vec);
+            super::names::check_component(&name)?;
+            out.push(name);
+            return Ok(out);
+        }
+        let mut parts: Vec<Vec<u8>> = parent.iter().map(|c| c.as_bytes().to_vec()).collect();
+        parts.push(raw_name.map_or_else(|| last.as_bytes().to_vec(), <[u8]>::to_vec));
+        checked(&path.device, parts)
+    }
+
     fn directory(&mut self, d: &DirectoryEvent) {
         let unix = unix_of(d.unix.as_ref());
         let raw = unix
             .filter(|u| !u.name.is_empty())
             .map(|u| u.name.as_slice());
-        let comps = match components(&d.path, raw) {
+        let comps = match self.resolve(&d.path, raw) {
             Ok(c) => c,
             Err(UnsafeName(why)) => {
                 return self.refuse(d.path.to_string(), format!("refused: {why}"));
             }
         };
+        if raw.is_some() {
+            self.raw_dirs.insert(d.path.clone(), comps.clone());
+        }
         let meta = self.meta_of(unix, d.dirb.modified, true);
         match self.root.directory(&comps, meta) {
             Ok(()) => {
@@ -261,7 +292,7 @@ impl<'a> Extractor<'a> {
         let raw = unix
             .filter(|u| !u.name.is_empty())
             .map(|u| u.name.as_slice());
-        let comps = match components(&f.path, raw) {
+        let comps = match self.resolve(&f.path, raw) {
             Ok(c) => c,
             Err(UnsafeName(why)) => {
                 return self.refuse(f.path.to_string(), format!("refused: {why}"));

@@ -55,6 +55,11 @@ pub(crate) fn check_component(c: &[u8]) -> Result<(), UnsafeName> {
 /// The components for the VOLB device name: `C:` → `C`, `\\server\share` → `server`, `share`,
 /// `/` or empty → nothing.
 fn device_components(device: &str) -> Result<Vec<Vec<u8>>, UnsafeName> {
+    // Relative paths backed up from Linux are stored under the device "." (see the backup's
+    // VOLB): they restore directly under the root, as tar restores relative members.
+    if device == "." {
+        return Ok(Vec::new());
+    }
     let trimmed = device.trim_end_matches([':', '\\', '/']);
     let parts: Vec<&str> = trimmed
         .split(['\\', '/'])
@@ -70,22 +75,9 @@ fn device_components(device: &str) -> Result<Vec<Vec<u8>>, UnsafeName> {
     Ok(parts)
 }
 
-/// The components of `path` (device first), checked. `raw_path` — the exact bytes of a Linux
-/// path from our Unix-metadata stream, `/`-separated from the volume root — replaces the UTF-16
-/// names when present (they are lossy for names that are not UTF-8).
-pub(crate) fn components(
-    path: &MtfPath,
-    raw_path: Option<&[u8]>,
-) -> Result<Vec<Vec<u8>>, UnsafeName> {
-    let mut out = device_components(&path.device)?;
-    let parts: Vec<Vec<u8>> = match raw_path {
-        Some(raw) => raw.split(|&b| b == b'/').map(<[u8]>::to_vec).collect(),
-        None => path
-            .components
-            .iter()
-            .map(|c| c.as_bytes().to_vec())
-            .collect(),
-    };
+/// The components of a path on `device` (device components first), each checked.
+pub(crate) fn checked(device: &str, parts: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, UnsafeName> {
+    let mut out = device_components(device)?;
     for bytes in parts {
         check_component(&bytes)?;
         out.push(bytes);
@@ -97,6 +89,24 @@ pub(crate) fn components(
         )));
     }
     Ok(out)
+}
+
+/// The components of `path` (device first), checked, from its UTF-16 names. `raw_path`, the
+/// exact bytes of a Linux path from the volume root, `/`-separated (our Unix-metadata stream's
+/// hard-link target), replaces them when given.
+pub(crate) fn components(
+    path: &MtfPath,
+    raw_path: Option<&[u8]>,
+) -> Result<Vec<Vec<u8>>, UnsafeName> {
+    let parts: Vec<Vec<u8>> = match raw_path {
+        Some(raw) => raw.split(|&b| b == b'/').map(<[u8]>::to_vec).collect(),
+        None => path
+            .components
+            .iter()
+            .map(|c| c.as_bytes().to_vec())
+            .collect(),
+    };
+    checked(&path.device, parts)
 }
 
 /// A path made of checked components, shown with `/`.
@@ -131,6 +141,10 @@ mod tests {
         );
         assert_eq!(
             show(&components(&path("", &["rel", "x"]), None).unwrap()),
+            "rel/x"
+        );
+        assert_eq!(
+            show(&components(&path(".", &["rel", "x"]), None).unwrap()),
             "rel/x"
         );
         assert_eq!(

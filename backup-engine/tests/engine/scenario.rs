@@ -368,3 +368,313 @@ fn physical_end_without_early_warning_continues_on_the_next_medium() {
     assert!(restore.is_clean(), "{restore:?}");
     assert_eq!(tree::describe(&s.restored("out")), tree::describe(&s.src()));
 }
+
+/// Backs up `src` to `lib` with the changer (then abort) and restores it to `out`; returns
+/// (backup report, restore report).
+fn round_trip(
+    lib: &VirtualLibrary,
+    src: &std::path::Path,
+    out: &std::path::Path,
+    catalog: &Catalog,
+) -> (
+    backup_engine::backup::BackupReport,
+    backup_engine::restore::RestoreReport,
+    EventLog,
+) {
+    let clock = clock();
+    let mut drive = lib.drive(0).unwrap();
+    let mut policy = changer_chain(lib);
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(src),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(catalog),
+        },
+    )
+    .unwrap();
+    let restore = run_restore(
+        &RestoreJob::new("restore", out),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(catalog),
+        },
+    )
+    .unwrap();
+    (report, restore, events)
+}
+
+/// Early warning, or the physical end without one, at every record position of the first
+/// cartridge: at the TAPE block, inside headers, inside file data, between files, in the
+/// end-of-set blocks and the catalog. Every time the set completes on later media and
+/// restores exactly.
+#[test]
+fn end_of_medium_at_every_position_of_the_first_cartridge() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    tree::make(&src, 500_000, 3);
+    let expected = tree::describe(&src);
+    // How many records does the set take on one roomy cartridge?
+    let probe = small_library(&dir.path().join("probe"), 2);
+    let catalog = Catalog::in_memory().unwrap();
+    let (_, _, _) = round_trip(&probe, &src, &dir.path().join("probe-out"), &catalog);
+    let objects = {
+        use tape_core::TapeDrive;
+        let mut d = probe.drive(0).unwrap();
+        d.space_to_end_of_data().unwrap();
+        d.position().unwrap().0
+    };
+    assert!(objects >= 10, "{objects} records");
+    for (kind, at) in (0..objects)
+        .map(|k| ("early warning", k))
+        .chain((1..objects).map(|k| ("physical end", k)))
+    {
+        let case = dir.path().join(format!("{}-{at}", kind.replace(' ', "-")));
+        let lib = small_library(&case, 4);
+        let mut faults = tape_core::vtl::CartridgeFaults::default();
+        if kind == "early warning" {
+            faults.early_warning_at = Some(at);
+        } else {
+            faults.physical_end_at = Some(at);
+        }
+        lib.set_cartridge_faults(&VolumeTag::new("VT0001").unwrap(), faults)
+            .unwrap();
+        let catalog = Catalog::in_memory().unwrap();
+        let out = case.join("out");
+        let (report, restore, events) = round_trip(&lib, &src, &out, &catalog);
+        assert_eq!(
+            report.outcome,
+            BackupOutcome::Complete,
+            "{kind} at {at}: {:?}",
+            events.lines()
+        );
+        assert!(
+            report.media.len() >= 2,
+            "{kind} at {at}: the set continued on another medium"
+        );
+        assert!(
+            restore.is_clean(),
+            "{kind} at {at}: {restore:?}\n{:?}",
+            events.lines()
+        );
+        let restored = tree::describe(&out.join(src.strip_prefix("/").unwrap()));
+        assert_eq!(restored, expected, "{kind} at {at}");
+    }
+}
+
+#[test]
+fn the_changer_skips_write_protected_and_foreign_cartridges() {
+    let s = Setup::new(8, 3 << 20);
+    s.lib
+        .set_write_protect(&VolumeTag::new("VT0002").unwrap(), true)
+        .unwrap();
+    // VT0003 holds data written by another program.
+    s.lib
+        .insert(0, InsertSource::Barcode(VolumeTag::new("VT0003").unwrap()))
+        .unwrap();
+    {
+        use tape_core::TapeDrive;
+        let mut d = s.lib.drive(0).unwrap();
+        let _ = d.write_block(&tree::bytes(4096, 1)).unwrap();
+        d.unload().unwrap();
+    }
+    s.lib.eject(0, false).unwrap();
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let mut policy = changer_chain(&s.lib);
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(report.outcome, BackupOutcome::Complete);
+    let used: Vec<String> = report
+        .media
+        .iter()
+        .map(|m| m.barcode.clone().unwrap().to_string())
+        .collect();
+    assert!(
+        !used.contains(&"VT0002".into()) && !used.contains(&"VT0003".into()),
+        "{used:?}"
+    );
+    assert!(
+        events.contains("Medium VT0002 refused: it is write-protected"),
+        "{:?}",
+        events.lines()
+    );
+    assert!(
+        events.contains("Medium VT0003 refused: data written by another program"),
+        "{:?}",
+        events.lines()
+    );
+    // The foreign data are intact.
+    let status = s.lib.status().unwrap();
+    let vt3 = status
+        .slots
+        .iter()
+        .filter_map(|sl| sl.cartridge.as_ref())
+        .find(|c| c.barcode.as_str() == "VT0003")
+        .unwrap();
+    assert_eq!(vt3.used, 4096 + 16);
+}
+
+#[test]
+fn changer_out_of_media_closes_the_set_on_the_last_cartridge() {
+    let s = Setup::new(2, 3 << 20);
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let mut policy = changer_chain(&s.lib);
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(report.outcome, BackupOutcome::Stopped(Stop::Abort));
+    assert!(
+        report.closed_early,
+        "the changer declined before touching the full cartridge"
+    );
+    assert_eq!(report.media.len(), 2);
+    assert!(
+        events.contains("no blank or expired cartridge left"),
+        "{:?}",
+        events.lines()
+    );
+    let restore = run_restore(
+        &RestoreJob::new("restore", s.dir.path().join("out")),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut policy,
+            clock: &clock,
+            events: &mut EventLog::default(),
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert!(
+        restore.incomplete.is_some() && restore.files > 5 && restore.refused.len() <= 1,
+        "{restore:?}"
+    );
+}
+
+/// An operator who never answers and finally cancels.
+struct GivesUp(backup_engine::ManualClock, usize);
+
+impl Operator for GivesUp {
+    fn notify(&mut self, _: &OperatorRequest) -> Result<(), NotifyError> {
+        Ok(())
+    }
+    fn wait(&mut self, _: &OperatorRequest, until: std::time::SystemTime) -> OperatorReply {
+        self.0.advance_to(until);
+        self.1 += 1;
+        if self.1 > 3 {
+            OperatorReply::Cancel {
+                reason: "operator gave up".into(),
+            }
+        } else {
+            OperatorReply::Nothing
+        }
+    }
+}
+
+#[test]
+fn an_operator_who_gives_up_stops_the_backup_and_what_was_written_restores() {
+    let s = Setup::new(4, 3 << 20);
+    s.lib.insert(0, InsertSource::NextBlank).unwrap();
+    let clock = clock();
+    let mut drive = s.lib.drive(0).unwrap();
+    let mut prompt = PromptPolicy::new(
+        GivesUp(clock.clone(), 0),
+        PromptOptions::with_timeout(Duration::from_secs(3600)),
+    );
+    let mut events = EventLog::default();
+    let report = run_backup(
+        &job(&s.src()),
+        BackupContext {
+            drive: &mut drive,
+            policy: &mut prompt,
+            clock: &clock,
+            events: &mut events,
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        report.outcome,
+        BackupOutcome::Stopped(Stop::Cancelled("operator gave up".into()))
+    );
+    assert!(
+        !report.closed_early,
+        "the full cartridge was already closed and ejected for the operator"
+    );
+    // The operator puts the cartridge back for the restore.
+    drop(drive);
+    s.lib
+        .insert(0, InsertSource::Barcode(VolumeTag::new("VT0001").unwrap()))
+        .unwrap();
+    let mut drive = s.lib.drive(0).unwrap();
+    let restore = run_restore(
+        &RestoreJob::new("restore", s.dir.path().join("out")),
+        RestoreContext {
+            drive: &mut drive,
+            policy: &mut AbortPolicy,
+            clock: &clock,
+            events: &mut EventLog::default(),
+            catalog: Some(&s.catalog),
+        },
+    )
+    .unwrap();
+    let why = restore.incomplete.clone().unwrap();
+    assert!(why.contains("media #2"), "{why}");
+    assert!(restore.files > 3, "{restore:?}");
+}
+
+#[test]
+fn names_that_are_not_utf8_survive_exactly() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let odd_dir = src.join(OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(&odd_dir).unwrap();
+    std::fs::write(
+        odd_dir.join(OsStr::from_bytes(b"n\xffme")),
+        b"latin-1 names",
+    )
+    .unwrap();
+    std::fs::write(odd_dir.join("plain"), b"plain").unwrap();
+    let lib = small_library(dir.path(), 2);
+    let catalog = Catalog::in_memory().unwrap();
+    let out = dir.path().join("out");
+    let (report, restore, events) = round_trip(&lib, &src, &out, &catalog);
+    assert_eq!(report.outcome, BackupOutcome::Complete);
+    assert!(restore.is_clean(), "{restore:?} {:?}", events.lines());
+    let restored = out
+        .join(src.strip_prefix("/").unwrap())
+        .join(OsStr::from_bytes(b"caf\xe9"));
+    assert_eq!(
+        std::fs::read(restored.join(OsStr::from_bytes(b"n\xffme"))).unwrap(),
+        b"latin-1 names"
+    );
+    assert_eq!(std::fs::read(restored.join("plain")).unwrap(), b"plain");
+}

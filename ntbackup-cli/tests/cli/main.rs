@@ -6,6 +6,7 @@
     missing_docs
 )]
 
+mod engine;
 mod tape;
 mod vtl;
 
@@ -30,10 +31,32 @@ impl Env {
 
     pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ntbackup"));
-        cmd.args(args)
-            .current_dir(self.path())
-            .env_remove("NTBACKUP_TAPE");
+        cmd.args(args);
+        self.environment(&mut cmd);
         cmd
+    }
+
+    /// A shell command line, run as a user would type it, with `ntbackup` on the PATH.
+    pub(crate) fn shell(&self, line: &str) -> Output {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(line).stdin(std::process::Stdio::null());
+        self.environment(&mut cmd);
+        cmd.output().unwrap()
+    }
+
+    fn environment(&self, cmd: &mut Command) {
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ntbackup"))
+            .parent()
+            .unwrap();
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.current_dir(self.path())
+            .env_remove("NTBACKUP_TAPE")
+            .env("NTBACKUP_HOME", self.path().join("home"))
+            .env("PATH", path);
     }
 
     /// Runs `ntbackup ARGS` and returns its output, whatever the exit status.

@@ -124,7 +124,7 @@ impl<S: FddSpool> MediaWriter<S> {
             self.last_eset_pba = Some(pos / self.phys);
         }
         let in_catalog = matches!(t, BlockType::VOLB | BlockType::DIRB | BlockType::FILE);
-        if in_catalog && !continuation {
+        if (in_catalog || t == BlockType::SSET) && !continuation {
             self.placements.push_back(super::Placement {
                 block_type: t,
                 media_sequence: self.seq,

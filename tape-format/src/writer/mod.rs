@@ -64,7 +64,7 @@ pub enum Output<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Placement {
-    /// VOLB, DIRB or FILE.
+    /// SSET, VOLB, DIRB or FILE.
     pub block_type: crate::ids::BlockType,
     /// Media sequence number of the medium holding it.
     pub media_sequence: u16,
@@ -318,9 +318,9 @@ impl<S: FddSpool> MediaWriter<S> {
         self.acked
     }
 
-    /// Where the VOLB, DIRB and FILE DBLKs of the current sets landed, in the order they were
-    /// given, since the last call (continuation copies excluded). A catalog uses them to locate
-    /// a file's block directly (mtf.md §6.2: PBA from FLA).
+    /// Where the SSET, VOLB, DIRB and FILE DBLKs of the current sets landed, in the order they
+    /// were given, since the last call (continuation copies excluded). A catalog uses them to
+    /// locate a file's block directly (mtf.md §6.2: PBA from FLA).
     pub fn take_placements(&mut self) -> Vec<Placement> {
         self.placements.drain(..).collect()
     }

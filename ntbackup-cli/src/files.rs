@@ -14,7 +14,8 @@ impl MediaPolicy for NextFile {
     fn supply(&mut self, request: &MediaRequest, cx: &mut PolicyContext<'_>) -> Supply {
         let loaded = cx.drive.status().is_ok_and(|s| s.ready);
         let moved = if loaded {
-            cx.release_medium().and_then(|()| cx.drive.unload().map_err(|e| e.to_string()))
+            cx.release_medium()
+                .and_then(|()| cx.drive.unload().map_err(|e| e.to_string()))
         } else {
             Ok(())
         };

@@ -141,7 +141,8 @@ impl TapeDrive for FileDrive {
 
     fn unload(&mut self) -> Result<(), DeviceError> {
         if let (Some(file), true) = (&self.file, self.writable) {
-            file.sync_data().map_err(|e| io(self.path(), "syncing", e))?;
+            file.sync_data()
+                .map_err(|e| io(self.path(), "syncing", e))?;
         }
         self.index += 1;
         self.mount()

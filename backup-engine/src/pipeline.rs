@@ -147,7 +147,7 @@ fn read_all(
                 }
                 let regular = entry.kind == EntryKind::File;
                 let (path, size) = (entry.path.clone(), entry.info.size);
-                if items.send(Item::Entry(Box::new(entry))).is_err() {
+                if items.send(Item::Entry(entry)).is_err() {
                     return;
                 }
                 if regular {

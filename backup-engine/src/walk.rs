@@ -101,7 +101,7 @@ pub struct Entry {
 #[non_exhaustive]
 pub enum WalkEvent {
     /// An object to back up.
-    Entry(Entry),
+    Entry(Box<Entry>),
     /// An object left out, and why (special files, unreadable directories, vanished files).
     Skipped {
         /// The object.
@@ -184,12 +184,12 @@ impl Walk {
         let mut names = match listing {
             Ok(names) => names,
             Err(e) => {
-                self.queue.push_back(WalkEvent::Entry(Entry {
+                self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
                     path: path.clone(),
                     kind: EntryKind::Directory,
                     info,
                     children: None,
-                }));
+                })));
                 return self.skip(
                     path,
                     format!("cannot list the directory: {e}; its contents are not backed up"),
@@ -227,12 +227,12 @@ impl Walk {
                 Err(e) => problems.push((child, format!("vanished or unreadable: {e}"))),
             }
         }
-        self.queue.push_back(WalkEvent::Entry(Entry {
+        self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
             path,
             kind: EntryKind::Directory,
             info,
             children: Some(children),
-        }));
+        })));
         for (child, m) in leaves {
             self.leaf(child, &m);
         }
@@ -280,12 +280,12 @@ impl Walk {
             return self.skip(path, format!("special file ({what}) not backed up"));
         };
         let info = self.info(&path, meta);
-        self.queue.push_back(WalkEvent::Entry(Entry {
+        self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
             path,
             kind,
             info,
             children: None,
-        }));
+        })));
     }
 
     fn info(&mut self, path: &Path, m: &Metadata) -> FileInfo {

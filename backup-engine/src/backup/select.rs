@@ -72,10 +72,12 @@ impl ChangeFilter {
     }
 
     fn flush(&mut self) {
-        if let Some(c) = &self.catalog {
-            if !self.stage.is_empty() && c.stage(self.run, &self.stage).is_err() {
-                self.errors += 1;
-            }
+        let failed = match &self.catalog {
+            Some(c) if !self.stage.is_empty() => c.stage(self.run, &self.stage).is_err(),
+            _ => false,
+        };
+        if failed {
+            self.errors += 1;
         }
         self.stage.clear();
     }

@@ -504,3 +504,38 @@ impl MediaDirectory for Catalog {
         }
     }
 }
+
+impl Catalog {
+    /// The sets whose application in order gives the tree as it was at set `id`: a normal,
+    /// copy or daily set alone; an incremental or differential after the last normal set of its
+    /// job and every incremental between them (normal and incremental backups reset the archive
+    /// state, a differential does not: ntbackup-and-peers.md §3).
+    pub fn chain(&self, id: i64) -> Result<Vec<SetRecord>, CatalogError> {
+        let all = self.sets()?;
+        let Some(pos) = all.iter().position(|s| s.id == id) else {
+            return Ok(Vec::new());
+        };
+        let target = &all[pos];
+        let usable = |s: &SetRecord| s.job == target.job && s.status != SetStatus::Running;
+        let base = all[..pos].iter().rposition(|s| {
+            usable(s) && s.backup_type == "normal" && s.status == SetStatus::Complete
+        });
+        let chain = match (target.backup_type.as_str(), base) {
+            ("incremental" | "differential", Some(b)) => all[b..=pos]
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    *i == 0 || b + i == pos || (usable(s) && s.backup_type == "incremental")
+                })
+                .map(|(_, s)| s.clone())
+                .collect(),
+            _ => vec![target.clone()],
+        };
+        Ok(chain)
+    }
+
+    /// The set with this id.
+    pub fn set(&self, id: i64) -> Result<Option<SetRecord>, CatalogError> {
+        Ok(self.query_sets("id = ?1", params![id])?.into_iter().next())
+    }
+}

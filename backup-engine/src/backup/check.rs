@@ -2,6 +2,7 @@
 //! never a write-protected one, a cleaning cartridge, or one of the job's own family.
 
 use tape_core::{DeviceError, MediumKind, ReadStatus, TapeDrive};
+use tape_format::attrs::TapeAttributes;
 use tape_format::block::{Body, decode_dblk};
 use tape_format::decoded::Decoded;
 
@@ -22,6 +23,13 @@ pub enum Overwrite {
     Any,
 }
 
+/// A medium's FLB size and soft filemark size (0 with hardware filemarks), from its TAPE block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Layout {
+    pub(crate) flb_size: u16,
+    pub(crate) soft_filemark_size: u64,
+}
+
 /// What is on a medium, by its first block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Contents {
@@ -30,6 +38,8 @@ pub(crate) enum Contents {
         family: u32,
         sequence: u16,
         name: String,
+        /// How the medium is laid out (for a reader started in its middle).
+        layout: Layout,
     },
     Foreign(String),
 }
@@ -57,6 +67,14 @@ pub(crate) fn identify(drive: &mut dyn TapeDrive, buf: &mut [u8]) -> Result<Cont
                 family: t.media_family_id,
                 sequence: t.media_sequence,
                 name: value.text(&t.media_name),
+                layout: Layout {
+                    flb_size: t.flb_size,
+                    soft_filemark_size: if t.attributes.contains(TapeAttributes::SOFT_FILEMARK) {
+                        u64::from(t.soft_filemark_size) * 512
+                    } else {
+                        0
+                    },
+                },
             },
             _ => Contents::Foreign("MTF data that does not start with a TAPE block".into()),
         },
@@ -112,6 +130,7 @@ impl MediumCheck for BackupCheck<'_> {
                 family,
                 sequence,
                 name,
+                ..
             } => match self.overwrite {
                 Overwrite::Any => Verdict::Accept(barcode),
                 Overwrite::Expired if usage == Some(MediumUsage::Expired) => {

@@ -26,8 +26,8 @@ use tape_format::catalog::FddSpool;
 use tape_format::writer::{MediaWriter, MediumInfo, WriteError, WriterOptions};
 
 pub use check::Overwrite;
-pub(crate) use check::{Contents, identify};
-pub(crate) use convert::local_offset;
+pub(crate) use check::{Contents, Layout, identify};
+pub(crate) use convert::{device_of, local_offset, raw_path_with_root, text_components};
 pub use session::UsedMedium;
 
 use crate::catalog::{Catalog, CatalogError};
@@ -260,7 +260,7 @@ impl BackupError {
     }
 }
 
-fn timestamp(t: SystemTime) -> Timestamp {
+pub(crate) fn timestamp(t: SystemTime) -> Timestamp {
     match t.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(d) => Timestamp {
             secs: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
@@ -293,7 +293,7 @@ fn new_family_id() -> u32 {
 }
 
 /// "11/25/2026 at 4:44 PM", as NTBackup names media and sets.
-fn ntbackup_time(t: Timestamp) -> String {
+pub(crate) fn ntbackup_time(t: Timestamp) -> String {
     jiff::Timestamp::from_second(t.secs)
         .map(|ts| {
             ts.to_zoned(jiff::tz::TimeZone::system())

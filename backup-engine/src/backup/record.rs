@@ -108,6 +108,7 @@ impl<'c> Recorder<'c> {
                 e.fla = p.fla;
                 e.block = block;
                 e.skip = skip;
+                e.offset = p.offset;
                 self.placed.push(e);
             }
         }

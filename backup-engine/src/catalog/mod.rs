@@ -188,6 +188,8 @@ pub struct EntryRecord {
     pub block: u64,
     /// Bytes from the start of that block to the DBLK.
     pub skip: u64,
+    /// Byte offset of the DBLK on its medium, as the MTF writer counts (filemarks excluded).
+    pub offset: u64,
     /// CRC-32C of its data as read at backup time, when the job kept one (for verify).
     pub checksum: Option<u32>,
 }
@@ -204,6 +206,7 @@ impl EntryRecord {
             fla,
             block: 0,
             skip: 0,
+            offset: 0,
             checksum: None,
         }
     }
@@ -369,13 +372,13 @@ impl Catalog {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla, block, skip, checksum)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla, block, skip, checksum, offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for e in entries {
                 stmt.execute(params![
                     set, e.path, e.kind, e.size, e.mtime, e.sequence, e.fla, e.block, e.skip,
-                    e.checksum
+                    e.checksum, e.offset
                 ])?;
             }
         }
@@ -472,10 +475,54 @@ impl Catalog {
 
     /// The entries of a set, in the order written.
     pub fn entries(&self, set: i64) -> Result<Vec<EntryRecord>, CatalogError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT path, kind, size, mtime, sequence, fla, block, skip, checksum FROM entries WHERE set_id = ?1 ORDER BY rowid",
-        )?;
-        let rows = stmt.query_map([set], |r| {
+        self.query_entries("set_id = ?1", params![set])
+    }
+
+    /// The entries of a set at or under `path` (a directory's whole subtree), in the order
+    /// written.
+    pub fn entries_under(&self, set: i64, path: &[u8]) -> Result<Vec<EntryRecord>, CatalogError> {
+        let trimmed = match path {
+            [rest @ .., b'/'] if !rest.is_empty() => rest,
+            p => p,
+        };
+        // Everything under `p/` sorts between `p/` and `p0` ('0' follows '/').
+        let mut low = trimmed.to_vec();
+        if low != b"/" {
+            low.push(b'/');
+        }
+        let mut high = low.clone();
+        if let Some(last) = high.last_mut() {
+            *last += 1;
+        }
+        self.query_entries(
+            "set_id = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+            params![set, trimmed, low, high],
+        )
+    }
+
+    /// The medium of the first entry of a set after FLA `fla` (where the object at `fla` may
+    /// continue), if any.
+    pub fn next_entry_sequence(&self, set: i64, fla: u64) -> Result<Option<u16>, CatalogError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sequence FROM entries WHERE set_id = ?1 AND fla > ?2 ORDER BY fla LIMIT 1",
+                params![set, fla],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn query_entries(
+        &self,
+        filter: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<EntryRecord>, CatalogError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT path, kind, size, mtime, sequence, fla, block, skip, checksum, offset FROM entries \
+             WHERE {filter} ORDER BY rowid"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
             Ok(EntryRecord {
                 path: r.get(0)?,
                 kind: r.get(1)?,
@@ -486,6 +533,7 @@ impl Catalog {
                 block: r.get(6)?,
                 skip: r.get(7)?,
                 checksum: r.get(8)?,
+                offset: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::CatalogError;
 
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 const V1: &str = "
 CREATE TABLE media (
@@ -76,6 +76,12 @@ ALTER TABLE entries ADD COLUMN checksum INTEGER;
 ALTER TABLE sets ADD COLUMN roots BLOB NOT NULL DEFAULT x'';
 ";
 
+/// Version 3: entries learn their byte offset on the medium (a reader started in the middle of
+/// a medium needs it to keep its FLB alignment and addresses).
+const V3: &str = "
+ALTER TABLE entries ADD COLUMN offset INTEGER NOT NULL DEFAULT 0;
+";
+
 /// Brings the database to the current schema.
 pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -90,6 +96,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
     }
     if found < 2 {
         conn.execute_batch(&format!("BEGIN; {V2} PRAGMA user_version = 2; COMMIT;"))?;
+    }
+    if found < 3 {
+        conn.execute_batch(&format!("BEGIN; {V3} PRAGMA user_version = 3; COMMIT;"))?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use tape_core::TapeDrive;
 
-use crate::backup::{Contents, identify};
+use crate::backup::{Contents, Layout, identify};
 use crate::media::{MediumCheck, Verdict};
 use crate::policy::MediaRequest;
 
@@ -11,6 +11,7 @@ use crate::policy::MediaRequest;
 pub(crate) struct Mounted {
     pub(crate) family: u32,
     pub(crate) sequence: u16,
+    pub(crate) layout: Layout,
 }
 
 pub(crate) struct RestoreCheck {
@@ -31,14 +32,22 @@ impl MediumCheck for RestoreCheck {
         };
         let verdict = match contents {
             Contents::Mtf {
-                family, sequence, ..
+                family,
+                sequence,
+                layout,
+                ..
             } if request.family.is_none_or(|f| f == family) && sequence == request.sequence => {
-                Verdict::Accept(Mounted { family, sequence })
+                Verdict::Accept(Mounted {
+                    family,
+                    sequence,
+                    layout,
+                })
             }
             Contents::Mtf {
                 family,
                 sequence,
                 name,
+                ..
             } => Verdict::Refuse(format!(
                 "it is media #{sequence} of family {family:08X} (\"{name}\"), not {wanted}"
             )),

@@ -10,6 +10,7 @@ use tape_format::stream::unix::{UnixFileType, UnixMeta};
 
 use super::names::{UnsafeName, checked, components, show};
 use super::prune::Restored;
+use super::read::Consumer;
 use super::target::{Meta, PendingFile, Refused, RestoreRoot};
 use super::{RestoreReport, SetChoice};
 use crate::walk::Timestamp;
@@ -64,6 +65,16 @@ pub(crate) struct Extractor<'a> {
     current_dir: Option<Vec<Vec<u8>>>,
     /// A listing being collected.
     listing: Option<Vec<u8>>,
+    /// Only these objects and their subtrees (MTF device, path components); all when empty.
+    pub(crate) select: Vec<(String, Vec<String>)>,
+    /// Which of `select` were found (in any set read).
+    pub(crate) found: Vec<bool>,
+    /// Which of `select` were found in the set being read, and whether one is a directory.
+    found_here: Vec<bool>,
+    found_dir: bool,
+    /// A selected object was met in the set being read (the next unselected one ends a
+    /// subtree: objects of a subtree are contiguous in MTF order).
+    matched: bool,
 }
 
 impl<'a> Extractor<'a> {
@@ -83,7 +94,83 @@ impl<'a> Extractor<'a> {
             restored: Restored::default(),
             current_dir: None,
             listing: None,
+            select: Vec::new(),
+            found: Vec::new(),
+            found_here: Vec::new(),
+            found_dir: false,
+            matched: false,
         }
+    }
+
+    /// Restore only these objects (and what is under them).
+    pub(crate) fn select(&mut self, paths: Vec<(String, Vec<String>)>) {
+        self.found = vec![false; paths.len()];
+        self.select = paths;
+        self.new_set();
+    }
+
+    /// A set begins: nothing of the selection met in it yet.
+    fn new_set(&mut self) {
+        self.matched = false;
+        self.found_dir = false;
+        self.found_here = vec![false; self.select.len()];
+    }
+
+    /// Whether `path` is selected (recording which selection it matched).
+    fn selected(&mut self, path: &MtfPath, dir: bool) -> bool {
+        if self.select.is_empty() {
+            return true;
+        }
+        let mut any = false;
+        for (i, (device, comps)) in self.select.iter().enumerate() {
+            if *device == path.device && path.components.starts_with(comps) {
+                if path.components.len() == comps.len() {
+                    self.found[i] = true;
+                    self.found_here[i] = true;
+                    self.found_dir |= dir;
+                }
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Every selected path was a file and has been restored from this set: stop reading it.
+    fn files_done(&mut self) -> bool {
+        let done = !self.select.is_empty()
+            && self.choice != SetChoice::All
+            && !self.found_dir
+            && self.pending.is_none()
+            && self.found_here.iter().all(|&f| f);
+        if done {
+            self.finished = true;
+            self.active = false;
+        }
+        done
+    }
+
+    /// Decides about the DIRB or FILE at `path`: `Some(control)` if it is not to be restored.
+    fn gate(&mut self, path: &MtfPath, dir: bool) -> Option<Control> {
+        self.commit_pending();
+        if !self.active {
+            return Some(Control::Continue);
+        }
+        if self.files_done() {
+            return Some(Control::Done);
+        }
+        if self.selected(path, dir) {
+            self.matched = true;
+            return None;
+        }
+        self.current_dir = None;
+        self.last_file = None;
+        if self.matched && self.choice != SetChoice::All {
+            // The selected subtrees are behind us: nothing more of this set is wanted.
+            self.finished = true;
+            self.active = false;
+            return Some(Control::Done);
+        }
+        Some(Control::Continue)
     }
 
     /// Starts the next family of a chain: restore `choice` from it.
@@ -93,10 +180,7 @@ impl<'a> Extractor<'a> {
         self.finished = false;
         self.current_dir = None;
         self.listing = None;
-    }
-
-    pub(crate) fn events_mut(&mut self) -> &mut dyn EventSink {
-        &mut *self.events
+        self.new_set();
     }
 
     fn refuse(&mut self, what: String, why: impl std::fmt::Display) {
@@ -106,13 +190,13 @@ impl<'a> Extractor<'a> {
         self.report.refused.push((what, why));
     }
 
-    pub(crate) fn handle(&mut self, event: Event<'_>) -> Control {
+    fn on_event(&mut self, event: Event<'_>) -> Control {
         match event {
             Event::SetStart(s) => {
                 if s.header.attributes.contains(BlockAttributes::CONTINUATION) {
                     return Control::Continue;
                 }
-                self.finish_pending();
+                self.commit_pending();
                 if self.finished && self.choice != SetChoice::All {
                     return Control::Done;
                 }
@@ -123,6 +207,7 @@ impl<'a> Extractor<'a> {
                 };
                 self.tz = (s.sset.time_zone != tape_format::block::LOCAL_TZ)
                     .then(|| i64::from(s.sset.time_zone) * 900);
+                self.new_set();
                 if self.active {
                     self.report.sets.push(number);
                     self.events.event(&JobEvent::Message {
@@ -132,16 +217,16 @@ impl<'a> Extractor<'a> {
                 }
             }
             Event::Directory(d) if !d.header.attributes.contains(BlockAttributes::CONTINUATION) => {
-                self.finish_pending();
-                if self.active {
-                    self.directory(&d);
+                if let Some(control) = self.gate(&d.path, true) {
+                    return control;
                 }
+                self.directory(&d);
             }
             Event::File(f) if !f.header.attributes.contains(BlockAttributes::CONTINUATION) => {
-                self.finish_pending();
-                if self.active {
-                    self.file(&f);
+                if let Some(control) = self.gate(&f.path, false) {
+                    return control;
                 }
+                self.file(&f);
             }
             Event::StreamStart { header, .. } => {
                 if let Some(p) = &mut self.pending {
@@ -160,7 +245,10 @@ impl<'a> Extractor<'a> {
             Event::Data(bytes) => self.data(bytes),
             Event::StreamEnd { id, .. } if id == StreamId::LXDD => self.listing_end(),
             Event::StreamEnd { id, checksum, .. } if id == StreamId::STAN => {
-                self.stan_end(checksum)
+                self.stan_end(checksum);
+                if self.files_done() {
+                    return Control::Done;
+                }
             }
             Event::StreamCut {
                 id,
@@ -184,7 +272,7 @@ impl<'a> Extractor<'a> {
                 }
             }
             Event::SetEnd(end) => {
-                self.finish_pending();
+                self.commit_pending();
                 if self.active {
                     if end.0.attributes.contains(BlockAttributes::ESET_ABORTED_SET) {
                         self.report.incomplete.get_or_insert_with(|| {
@@ -223,7 +311,7 @@ impl<'a> Extractor<'a> {
                         sequence: next_sequence,
                     };
                 }
-                self.finish_pending();
+                self.commit_pending();
                 return Control::Done;
             }
             _ => {}
@@ -438,18 +526,18 @@ impl<'a> Extractor<'a> {
                 "the data do not match their checksum (stored {stored:08X}, read {computed:08X})"
             ));
         }
-        self.finish_pending();
+        self.commit_pending();
     }
 
     fn fail_pending(&mut self, why: String) {
         if let Some(p) = &mut self.pending {
             p.failed.get_or_insert(why);
         }
-        self.finish_pending();
+        self.commit_pending();
     }
 
     /// Commits the pending file if it is whole, else removes it and reports why.
-    pub(crate) fn finish_pending(&mut self) {
+    pub(crate) fn commit_pending(&mut self) {
         let Some(p) = self.pending.take() else { return };
         let why = p.failed.or_else(|| {
             (p.written != p.size).then(|| {
@@ -469,6 +557,45 @@ impl<'a> Extractor<'a> {
                 self.root.abandon_file(p.file);
                 self.refuse(p.shown, why);
             }
+        }
+    }
+}
+
+impl Consumer for Extractor<'_> {
+    fn handle(&mut self, event: Event<'_>) -> Control {
+        self.on_event(event)
+    }
+
+    fn finish_pending(&mut self) {
+        self.commit_pending();
+    }
+
+    fn events_mut(&mut self) -> &mut dyn EventSink {
+        &mut *self.events
+    }
+
+    fn mounted(&mut self, family: u32, sequence: u16) {
+        self.report.family = Some(family);
+        self.report.media.push(sequence);
+    }
+
+    fn damaged(&mut self, what: String) {
+        self.fail_pending(format!("part of it could not be read ({what})"));
+        self.report.damaged.push(what);
+    }
+
+    fn incomplete(&mut self, why: String) {
+        self.report.incomplete = Some(why);
+    }
+
+    fn entered(&mut self, set_number: u16) {
+        self.active = match self.choice {
+            SetChoice::All => true,
+            SetChoice::Number(n) => n == set_number,
+        };
+        self.new_set();
+        if self.active && !self.report.sets.contains(&set_number) {
+            self.report.sets.push(set_number);
         }
     }
 }

@@ -16,6 +16,7 @@ mod plan;
 mod prune;
 mod read;
 pub(crate) mod target;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,7 @@ use crate::policy::{MediaPolicy, Stop};
 use crate::{Clock, EventSink};
 use extract::Extractor;
 use target::RestoreRoot;
+pub use verify::{VerifyJob, VerifyReport, run_verify};
 
 /// Which sets to restore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,6 +66,9 @@ pub struct RestoreJob {
     pub sets: SetSelection,
     /// The media family, if known (else the medium in the drive's, else the catalog's newest).
     pub family: Option<u32>,
+    /// Only these paths (as backed up) and what is under them; everything when empty. With the
+    /// catalog, only the media holding them are read, from the block where the first lies.
+    pub paths: Vec<PathBuf>,
 }
 
 impl RestoreJob {
@@ -74,6 +79,7 @@ impl RestoreJob {
             target: target.into(),
             sets: SetSelection::Latest,
             family: None,
+            paths: Vec::new(),
         }
     }
 }
@@ -208,6 +214,17 @@ pub fn run_restore(
         events,
     );
     x.prune = steps.len() > 1;
+    x.select(
+        job.paths
+            .iter()
+            .map(|p| {
+                (
+                    crate::backup::device_of(p).to_owned(),
+                    crate::backup::text_components(p),
+                )
+            })
+            .collect(),
+    );
     let mut reading = read::Reading {
         drive,
         policy,
@@ -218,14 +235,24 @@ pub fn run_restore(
     for (i, step) in steps.iter().enumerate() {
         x.begin(step.choice);
         read::read_family(&mut reading, step, &mut x, i == 0)?;
-        x.finish_pending();
+        x.commit_pending();
         if x.report.incomplete.is_some() && steps.len() > 1 {
             break;
         }
     }
     let Extractor {
-        root, mut report, ..
+        root,
+        mut report,
+        found,
+        ..
     } = x;
+    for (path, found) in job.paths.iter().zip(found) {
+        if !found && report.incomplete.is_none() {
+            report
+                .refused
+                .push((path.display().to_string(), "not in the backup".into()));
+        }
+    }
     for problem in root.finish() {
         report
             .refused

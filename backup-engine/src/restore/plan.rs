@@ -4,8 +4,13 @@
 
 use tape_core::{TapeDrive, VolumeTag};
 
+use super::read::Start;
 use super::{RestoreError, RestoreJob, SetChoice, SetSelection};
-use crate::catalog::{Catalog, SetRecord, SetStatus};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use crate::backup::{device_of, raw_path_with_root, text_components};
+use crate::catalog::{Catalog, EntryRecord, SetRecord, SetStatus};
 use crate::{EventSink, JobEvent};
 
 /// One family to read, and what to restore from it.
@@ -16,6 +21,11 @@ pub(crate) struct Step {
     pub(crate) first_sequence: u16,
     /// The last medium needed, when the catalog knows it.
     pub(crate) last_sequence: Option<u16>,
+    /// Where the first wanted object lies, when the catalog knows and only part of the set is
+    /// wanted.
+    pub(crate) start: Option<Start>,
+    /// The catalog's id of the set, when the catalog knows it.
+    pub(crate) set_id: Option<i64>,
 }
 
 impl Step {
@@ -25,6 +35,8 @@ impl Step {
             choice: SetChoice::Number(set.number),
             first_sequence: set.first_sequence,
             last_sequence: Some(set.last_sequence),
+            start: None,
+            set_id: Some(set.id),
         }
     }
 }
@@ -40,8 +52,65 @@ fn loaded_family(drive: &mut dyn TapeDrive) -> Option<u32> {
     }
 }
 
-/// The families and sets a restore reads, in order.
+/// The families and sets a restore reads, in order; for a restore of some paths, only the sets
+/// that hold them, each started where the first of them lies (when the catalog knows).
 pub(crate) fn steps(
+    job: &RestoreJob,
+    drive: &mut dyn TapeDrive,
+    catalog: Option<&Catalog>,
+) -> Result<Vec<Step>, RestoreError> {
+    let mut steps = whole_sets(job, drive, catalog)?;
+    let Some(catalog) = catalog.filter(|_| !job.paths.is_empty()) else {
+        return Ok(steps);
+    };
+    let mut kept = Vec::new();
+    for mut step in steps.drain(..) {
+        let (Some(id), SetChoice::Number(number)) = (step.set_id, step.choice) else {
+            kept.push(step);
+            continue;
+        };
+        let mut found: Vec<EntryRecord> = Vec::new();
+        for p in &job.paths {
+            found.extend(catalog.entries_under(id, &raw_path_with_root(p))?);
+        }
+        let (Some(first), Some(last)) = (
+            found.iter().min_by_key(|e| e.fla),
+            found.iter().max_by_key(|e| e.fla),
+        ) else {
+            // None of the paths is in this set (an incremental that did not change them).
+            continue;
+        };
+        let path = Path::new(std::ffi::OsStr::from_bytes(&first.path));
+        step.last_sequence = Some(
+            catalog
+                .next_entry_sequence(id, last.fla)?
+                .or(step.last_sequence)
+                .unwrap_or(last.sequence)
+                .max(last.sequence),
+        );
+        step.start = Some(Start {
+            sequence: first.sequence,
+            block: first.block,
+            skip: first.skip,
+            offset: first.offset,
+            set_number: number,
+            device: device_of(path).to_owned(),
+            path: text_components(path),
+        });
+        kept.push(step);
+    }
+    if kept.is_empty() {
+        let shown: Vec<String> = job.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(RestoreError::Plan(format!(
+            "the catalog has none of {} in the set(s) chosen",
+            shown.join(", ")
+        )));
+    }
+    Ok(kept)
+}
+
+/// The sets a restore reads, whole.
+fn whole_sets(
     job: &RestoreJob,
     drive: &mut dyn TapeDrive,
     catalog: Option<&Catalog>,
@@ -90,6 +159,8 @@ pub(crate) fn steps(
         choice,
         first_sequence: chosen.map_or(1, |s| s.first_sequence),
         last_sequence,
+        start: None,
+        set_id: chosen.map(|s| s.id),
     }])
 }
 
@@ -109,8 +180,12 @@ pub(crate) fn media_needed(
     catalog: Option<&Catalog>,
 ) -> Option<Vec<(u16, Option<VolumeTag>)>> {
     let (family, last) = (step.family?, step.last_sequence?);
+    let first = step
+        .start
+        .as_ref()
+        .map_or(step.first_sequence, |s| s.sequence);
     Some(
-        (step.first_sequence..=last)
+        (first..=last)
             .map(|seq| (seq, barcode_of(catalog, Some(family), seq)))
             .collect(),
     )

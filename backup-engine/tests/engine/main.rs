@@ -7,10 +7,12 @@
 )]
 
 mod catalog;
+mod locate;
 mod policy;
 mod scenario;
 mod tree;
 mod types;
+mod verify;
 mod walk;
 
 use std::time::{Duration, SystemTime};

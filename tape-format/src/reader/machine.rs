@@ -159,7 +159,12 @@ impl MediaReader {
     }
 
     fn resync<'a>(&mut self, input: &'a [u8]) -> Flow<'a> {
-        let mut k = to_usize(align_up(self.pos + 1, self.flb) - self.pos);
+        let from = if std::mem::take(&mut self.resync_here) {
+            self.pos
+        } else {
+            self.pos + 1
+        };
+        let mut k = to_usize(align_up(from, self.flb) - self.pos);
         while k + HEADER_LEN <= input.len() {
             if looks_like_header(&input[k..]) {
                 self.pos += to_u64(k);

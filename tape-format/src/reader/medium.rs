@@ -58,6 +58,22 @@ impl MediaReader {
         Event::Filemark
     }
 
+    /// The drive could not read a block (of `len` bytes, when known). Whatever was being read
+    /// is cut there (the caller reports the loss); reading resumes at the first DBLK found from
+    /// the next block on, which may start right at it. Physical blocks are whole FLBs
+    /// (mtf.md §6.2), so the FLB alignment holds even when the length is unknown.
+    pub fn lost_block(&mut self, len: Option<u64>) {
+        if matches!(self.phase, Phase::Tape | Phase::Ended) {
+            return;
+        }
+        self.carry.clear();
+        self.queue.clear();
+        self.pos += len.unwrap_or(0);
+        self.phase = Phase::Resync;
+        self.resyncing = true;
+        self.resync_here = true;
+    }
+
     /// The medium has no more data. Returns the events still due, ending with
     /// [`Event::EndOfMedium`] unless an EOTM already ended the medium.
     pub fn end_of_data(&mut self) -> Vec<Event<'static>> {

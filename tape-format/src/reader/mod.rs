@@ -214,6 +214,8 @@ pub struct MediaReader {
     meta: Vec<u8>,
     /// A damaged structure was reported; do not report again until a valid DBLK is found.
     resyncing: bool,
+    /// Resynchronisation may find a DBLK at the current position (a block was lost before it).
+    resync_here: bool,
     /// Events waiting to be returned (owned; data events are never queued).
     queue: std::collections::VecDeque<Event<'static>>,
     /// Partial FDD entry kept across a change of medium.
@@ -260,6 +262,7 @@ impl MediaReader {
             awaiting_csum: None,
             meta: Vec::new(),
             resyncing: false,
+            resync_here: false,
             queue: std::collections::VecDeque::new(),
             fdd_carry: Vec::new(),
         }

@@ -25,6 +25,8 @@ pub(crate) enum Command {
     Restore(RestoreArgs),
     /// List the sets and files on media (.bkf files or the tape in a drive).
     List(ListArgs),
+    /// List the tape drives and changers found on this machine (sysfs, /dev/tape/by-id).
+    Devices,
 }
 
 /// Where the media are and what supplies the next one.

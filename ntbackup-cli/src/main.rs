@@ -6,6 +6,7 @@
 mod backup_cmd;
 mod cli;
 mod device;
+mod devices_cmd;
 mod exit;
 mod files;
 mod home;
@@ -40,6 +41,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Backup(args) => backup_cmd::run(args),
         cli::Command::Restore(args) => restore_cmd::run(args),
         cli::Command::List(args) => list_cmd::run(args),
+        cli::Command::Devices => devices_cmd::run(),
     }
 }
 

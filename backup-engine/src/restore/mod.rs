@@ -161,6 +161,8 @@ struct Plan {
     family: Option<u32>,
     choice: SetChoice,
     first_sequence: u16,
+    /// The last medium of the chosen set, when the catalog knows it.
+    last_sequence: Option<u16>,
 }
 
 fn plan(
@@ -196,16 +198,41 @@ fn plan(
         (SetSelection::Latest, Some(s)) => SetChoice::Number(s.number),
         _ => SetChoice::All,
     };
+    let last_sequence = match job.sets {
+        SetSelection::All => sets.iter().map(|s| s.last_sequence).max(),
+        _ => chosen.map(|s| s.last_sequence),
+    };
     Ok(Plan {
         family,
         choice,
         first_sequence: chosen.map_or(1, |s| s.first_sequence),
+        last_sequence,
     })
 }
 
 fn barcode_of(catalog: Option<&Catalog>, family: Option<u32>, sequence: u16) -> Option<VolumeTag> {
     let media = catalog?.media(family?).ok()?;
     media.into_iter().find(|m| m.sequence == sequence)?.barcode
+}
+
+/// Says up front which media the restore will ask for, from the catalog.
+fn announce(plan: &Plan, catalog: Option<&Catalog>, events: &mut dyn EventSink) {
+    let (Some(family), Some(last)) = (plan.family, plan.last_sequence) else {
+        return;
+    };
+    let media: Vec<String> = (plan.first_sequence..=last)
+        .map(|seq| match barcode_of(catalog, Some(family), seq) {
+            Some(b) => format!("#{seq} {b}"),
+            None => format!("#{seq}"),
+        })
+        .collect();
+    events.event(&JobEvent::Message {
+        detail: crate::Detail::Summary,
+        text: format!(
+            "This restore needs media {} of family {family:08X}, in that order",
+            media.join(", ")
+        ),
+    });
 }
 
 /// Runs a restore.
@@ -221,6 +248,7 @@ pub fn run_restore(
         catalog,
     } = cx;
     let plan = plan(job, drive, catalog)?;
+    announce(&plan, catalog, events);
     let root = RestoreRoot::open(&job.target).map_err(|source| RestoreError::Target {
         path: job.target.clone(),
         source,

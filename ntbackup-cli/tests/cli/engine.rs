@@ -210,3 +210,35 @@ fn the_notify_command_sees_the_request() {
         assert!(seen.contains(want), "{want} missing in:\n{seen}");
     }
 }
+
+#[test]
+fn a_bkf_written_here_lists_restores_and_is_recognised_by_libmagic() {
+    let env = Env::new();
+    make_tree(&env.path().join("TREE"));
+    let tree = describe(&env.path().join("TREE"));
+    let out = env.shell("ntbackup backup TREE --tape file:x.bkf --job tofile");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // An independent reader of MTF: file(1)'s magic for NTBackup media (mtf.md §11.1).
+    let magic = std::process::Command::new("file")
+        .arg(env.path().join("x.bkf"))
+        .output()
+        .expect("file(1) is installed");
+    let magic = String::from_utf8_lossy(&magic.stdout);
+    assert!(magic.contains("Windows NTbackup archive"), "{magic}");
+    let listing = env.ok(&["list", "--tape", "file:x.bkf"]);
+    assert!(
+        listing.contains("soft-filemarks") && listing.contains("TREE\\d0\\f0"),
+        "{listing}"
+    );
+    let out = env.shell("ntbackup restore --tape file:x.bkf --to OUT");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(describe(&env.path().join("OUT/TREE")), tree);
+    // Never overwritten without being told.
+    let out = env.shell("ntbackup backup TREE --tape file:x.bkf");
+    assert_ne!(code(&out), 0);
+    assert!(
+        text(&out).contains("not overwritten unless the job says so"),
+        "{}",
+        text(&out)
+    );
+}

@@ -17,7 +17,7 @@ const FILES: usize = 64;
 fn build(opts: WriterOptions, data: &[u8]) -> (Vec<u8>, u64) {
     let mut w = MediaWriter::new_in_memory(opts).expect("writer");
     let mut out = Vec::new();
-    let mut drain = |w: &mut MediaWriter, out: &mut Vec<u8>| {
+    let drain = |w: &mut MediaWriter, out: &mut Vec<u8>| {
         while let Some(o) = w.poll().expect("poll") {
             if let Output::Block(b) = o {
                 out.extend_from_slice(b);

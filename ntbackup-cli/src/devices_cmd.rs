@@ -37,8 +37,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             d.revision,
             d.scsi_address
         );
-        if let Some(sg) = &d.sg_path {
-            if sg != &d.path {
+        if let Some(sg) = d.sg_path.as_ref().filter(|sg| **sg != d.path) {
+            {
                 println!(
                     "         also {} (SCSI generic: --tape sg:{})",
                     sg.display(),

@@ -38,13 +38,11 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             d.scsi_address
         );
         if let Some(sg) = d.sg_path.as_ref().filter(|sg| **sg != d.path) {
-            {
-                println!(
-                    "         also {} (SCSI generic: --tape sg:{})",
-                    sg.display(),
-                    sg.display()
-                );
-            }
+            println!(
+                "         also {} (SCSI generic: --tape sg:{})",
+                sg.display(),
+                sg.display()
+            );
         }
         for link in &d.by_id {
             println!("         {}", link.display());

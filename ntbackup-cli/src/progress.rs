@@ -50,8 +50,8 @@ impl Progress {
     pub(crate) fn start(selection: &Selection) -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
         let style = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] [{bar:30}] {binary_bytes}/{binary_total_bytes} \
-             {binary_bytes_per_sec} ETA {eta} {msg}",
+            "{spinner} [{elapsed_precise}] [{bar:20}] {binary_bytes}/{binary_total_bytes} \
+             {binary_bytes_per_sec} ETA {eta} {wide_msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
@@ -94,7 +94,7 @@ impl Progress {
             JobEvent::MediumMounted { medium, sequence } => {
                 self.tape = format!("tape #{sequence} {medium}");
             }
-            JobEvent::Waiting { .. } => self.tape = "waiting for a medium".to_owned(),
+            JobEvent::Waiting { .. } => "waiting for a medium".clone_into(&mut self.tape),
             _ => return,
         }
         self.refresh();
@@ -108,7 +108,7 @@ impl Progress {
         self.bar.set_position(self.bytes);
         let files = self.totals.files.load(Ordering::Relaxed);
         self.bar.set_message(format!(
-            "files {}/{}{} {}",
+            "{}/{}{} files, {}",
             self.files,
             files,
             if self.totals.done.load(Ordering::Relaxed) {

@@ -296,3 +296,97 @@ fn replaces_bkf(path: &Path) -> anyhow::Result<bool> {
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use backup_engine::ntcmd::{is_ntbackup_syntax, parse};
+    use proptest::prelude::*;
+
+    /// A valid NTBackup line as (switch, value) pairs; `None` for switches without a value.
+    fn line() -> impl Strategy<Value = Vec<(&'static str, Option<String>)>> {
+        let name = "[A-Za-z0-9 ._-]{1,12}";
+        (
+            name,
+            prop::option::of(name),
+            prop::sample::select(vec!["yes", "no", "YES", "No"]),
+            prop::sample::select(vec!["f", "s", "n", "F"]),
+            prop::sample::select(vec![
+                "normal",
+                "copy",
+                "incremental",
+                "Differential",
+                "DAILY",
+            ]),
+            prop::sample::select(vec!["on", "off", "ON"]),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(job, pool, yn, l, m, hc, um, up)| {
+                let mut v = vec![
+                    ("J", Some(job)),
+                    ("V", Some(yn.to_owned())),
+                    ("L", Some(l.to_owned())),
+                    ("M", Some(m.to_owned())),
+                    ("HC", Some(hc.to_owned())),
+                    ("RS", Some(yn.to_owned())),
+                ];
+                if let Some(p) = pool {
+                    v.push(("P", Some(p)));
+                }
+                if um {
+                    v.push(("UM", None));
+                }
+                if up {
+                    v.push(("UP", None));
+                }
+                v
+            })
+    }
+
+    fn render(switches: &[(&str, Option<String>)], colon: bool, lower: bool) -> Vec<String> {
+        let mut args = vec!["backup".to_owned(), "@x.bks".to_owned()];
+        for (name, value) in switches {
+            let name = if lower && *name != "UP" {
+                name.to_ascii_lowercase()
+            } else {
+                (*name).to_owned()
+            };
+            match (value, colon) {
+                (Some(v), true) => args.push(format!("/{name}:{v}")),
+                (Some(v), false) => {
+                    args.push(format!("/{name}"));
+                    args.push(v.clone());
+                }
+                (None, _) => args.push(format!("/{name}")),
+            }
+        }
+        args
+    }
+
+    proptest! {
+        #[test]
+        fn both_value_forms_and_any_case_mean_the_same(switches in line()) {
+            let reference = parse(&render(&switches, true, false)).unwrap();
+            prop_assert!(is_ntbackup_syntax(&render(&switches, false, true)));
+            prop_assert_eq!(&parse(&render(&switches, false, false)).unwrap(), &reference);
+            prop_assert_eq!(&parse(&render(&switches, true, true)).unwrap(), &reference);
+            prop_assert_eq!(&parse(&render(&switches, false, true)).unwrap(), &reference);
+        }
+
+        #[test]
+        fn any_arguments_give_a_command_or_an_error(args in prop::collection::vec(".{0,12}", 0..8)) {
+            let mut all = vec!["backup".to_owned()];
+            all.extend(args);
+            let _ = is_ntbackup_syntax(&all);
+            if let Ok(cmd) = parse(&all) {
+                let _ = cmd.notes();
+            }
+        }
+
+        #[test]
+        fn any_bks_bytes_give_a_selection_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            backup_engine::fuzzing::bks(&bytes);
+            backup_engine::fuzzing::ntbackup_command(&bytes);
+        }
+    }
+}

@@ -304,3 +304,60 @@ fn a_directory_that_looks_like_a_switch_is_named_with_a_slash() {
     ));
     assert_eq!(code(&out), 0, "{}", text(&out));
 }
+
+#[test]
+fn slash_um_refuses_foreign_data_with_the_reason_and_never_hangs() {
+    let env = Env::new();
+    small_tree(&env.path().join("DATA"));
+    env.ok(&["vtl", "create", "L", "--slots", "3"]);
+    // VT0001 carries another program's data (a tar-like blob).
+    env.ok(&["vtl", "insert", "L", "--drive", "0", "--barcode", "VT0001"]);
+    fs::write(env.path().join("blob"), vec![0x5Au8; 70_000]).unwrap();
+    env.ok(&["tape", "write", "blob", "--tape", "vtl:L", "--filemark"]);
+    env.ok(&["vtl", "eject", "L", "--drive", "0"]);
+    env.ok(&[
+        "pool",
+        "create",
+        "only-foreign",
+        "--tape",
+        "vtl:L",
+        "VT0001",
+    ]);
+    env.ok(&[
+        "pool", "create", "mixed", "--tape", "vtl:L", "VT0001", "VT0002",
+    ]);
+    // Only a foreign cartridge in the pool: refused with the reason, the job fails at once.
+    let started = Instant::now();
+    let out = env.shell("ntbackup backup DATA/ /j f /p only-foreign /um </dev/null");
+    assert_eq!(code(&out), 3, "{}", text(&out));
+    assert!(started.elapsed().as_secs() < 20);
+    let all = text(&out);
+    assert!(
+        all.contains("VT0001 refused") && all.contains("another program"),
+        "{all}"
+    );
+    // With a blank one beside it, the foreign one is passed over and the blank one used.
+    let out = env.shell("ntbackup backup DATA/ /j m /p mixed /um --json </dev/null");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["media"][0]["barcode"], "VT0002", "{report}");
+    // VT0003 is not in the pool: never used, even when left in the drive.
+    env.ok(&["vtl", "insert", "L", "--drive", "0", "--barcode", "VT0003"]);
+    let out = env.shell("ntbackup backup DATA/ /j m2 /p mixed /um </dev/null");
+    assert_eq!(code(&out), 3, "the pool is used up: {}", text(&out));
+    assert!(
+        text(&out).contains("VT0003 is not in the pool"),
+        "{}",
+        text(&out)
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["vtl", "status", "L", "--json"])).unwrap();
+    let blank = |tag: &str| {
+        ["drives", "slots"]
+            .iter()
+            .flat_map(|k| status[k].as_array().unwrap().iter())
+            .find(|e| e["cartridge"]["barcode"] == tag)
+            .map(|e| e["cartridge"]["blank"].clone())
+    };
+    assert_eq!(blank("VT0003"), Some(serde_json::Value::Bool(true)));
+}

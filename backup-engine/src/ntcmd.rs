@@ -215,7 +215,10 @@ pub enum NtCommandError {
     )]
     NotBackup,
     /// A switch needs a value and has none.
-    #[error("{switch} needs a value: {expected}")]
+    #[error(
+        "{switch} needs a value: {expected} (a directory named like the switch is written with a \
+         trailing slash, e.g. \"{switch}/\")"
+    )]
     MissingValue {
         /// The switch.
         switch: Switch,
@@ -318,13 +321,31 @@ pub fn is_ntbackup_syntax(args: &[impl AsRef<str>]) -> bool {
     if first.as_ref() != "backup" && !rest.is_empty() {
         return true;
     }
+    let mut after_option = false;
     rest.iter().any(|t| {
         let t = t.as_ref();
-        t.starts_with('@')
-            || t.eq_ignore_ascii_case("systemstate")
-            || !matches!(classify(t), Ok(Token::Path(_) | Token::Modern(_)))
+        // The value of a modern option (`--exclude /a`, `--job /j`) is never evidence.
+        let value = std::mem::replace(
+            &mut after_option,
+            !t.contains('=')
+                && (MODERN_WITH_VALUE.contains(&t) || MODERN_ONLY_WITH_VALUE.contains(&t)),
+        );
+        !value
+            && (t.starts_with('@')
+                || t.eq_ignore_ascii_case("systemstate")
+                || !matches!(classify(t), Ok(Token::Path(_) | Token::Modern(_))))
     })
 }
+
+/// Options of the modern `ntbackup backup` that take a value, besides [`MODERN_WITH_VALUE`].
+const MODERN_ONLY_WITH_VALUE: &[&str] = &[
+    "--job",
+    "--description",
+    "--pool",
+    "--type",
+    "--media-name",
+    "--log",
+];
 
 /// One token, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -731,6 +752,22 @@ mod tests {
             "refused, not a path"
         );
         assert!(!is_ntbackup_syntax(&["backup", "/t/"]));
+        assert!(!is_ntbackup_syntax(&[
+            "backup",
+            "/srv",
+            "--exclude",
+            "/a",
+            "--job",
+            "/j"
+        ]));
+        assert!(is_ntbackup_syntax(&[
+            "backup",
+            "/srv",
+            "--exclude",
+            "/a",
+            "/j",
+            "x"
+        ]));
     }
 
     #[test]

@@ -60,8 +60,14 @@ pub(crate) struct Pipeline {
 }
 
 impl Pipeline {
-    /// Starts reading `walk` with `buffers` buffers of `buffer_size` bytes.
-    pub(crate) fn start(walk: Walk, buffers: usize, buffer_size: usize) -> io::Result<Self> {
+    /// Starts reading `walk` with `buffers` buffers of `buffer_size` bytes; `filter` decides,
+    /// on the reader thread, which entries go into the set.
+    pub(crate) fn start(
+        walk: Walk,
+        buffers: usize,
+        buffer_size: usize,
+        mut filter: Box<dyn EntryFilter>,
+    ) -> io::Result<Self> {
         let buffers = buffers.max(2);
         let (pool_tx, pool_rx) = sync_channel::<Vec<u8>>(buffers);
         for _ in 0..buffers {
@@ -71,7 +77,10 @@ impl Pipeline {
         let (items_tx, items_rx) = sync_channel(buffers * 4);
         let reader = std::thread::Builder::new()
             .name("ntbackup-reader".into())
-            .spawn(move || read_all(walk, &items_tx, &pool_rx))?;
+            .spawn(move || {
+                read_all(walk, &items_tx, &pool_rx, filter.as_mut());
+                filter.finish();
+            })?;
         Ok(Self {
             items: items_rx,
             pool: pool_tx,
@@ -103,15 +112,42 @@ impl Drop for Pipeline {
     }
 }
 
+/// Which walked entries a set includes (a backup type's selection), decided on the reader thread
+/// so unchanged files are never read.
+pub(crate) trait EntryFilter: Send {
+    /// Whether `entry` goes into the set; may turn a hard link whose first name is left out into
+    /// a regular file.
+    fn keep(&mut self, entry: &mut Entry) -> bool;
+    /// The walk is over.
+    fn finish(&mut self) {}
+}
+
+/// Keeps everything.
+pub(crate) struct KeepAll;
+
+impl EntryFilter for KeepAll {
+    fn keep(&mut self, _entry: &mut Entry) -> bool {
+        true
+    }
+}
+
 /// The reader thread: returns when the walk ends or the consumer hangs up.
-fn read_all(walk: Walk, items: &SyncSender<Item>, pool: &Receiver<Vec<u8>>) {
+fn read_all(
+    walk: Walk,
+    items: &SyncSender<Item>,
+    pool: &Receiver<Vec<u8>>,
+    filter: &mut dyn EntryFilter,
+) {
     for event in walk {
         let sent = match event {
             WalkEvent::Skipped { path, reason } => items.send(Item::Skipped { path, reason }),
-            WalkEvent::Entry(entry) => {
+            WalkEvent::Entry(mut entry) => {
+                if !filter.keep(&mut entry) {
+                    continue;
+                }
                 let regular = entry.kind == EntryKind::File;
                 let (path, size) = (entry.path.clone(), entry.info.size);
-                if items.send(Item::Entry(Box::new(entry))).is_err() {
+                if items.send(Item::Entry(entry)).is_err() {
                     return;
                 }
                 if regular {

@@ -71,6 +71,16 @@ pub enum EntryKind {
     HardLink(PathBuf),
 }
 
+/// A name in a directory's listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Child {
+    /// The name.
+    pub name: OsString,
+    /// It is a directory.
+    pub directory: bool,
+}
+
 /// One object to back up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -81,6 +91,9 @@ pub struct Entry {
     pub kind: EntryKind,
     /// Its metadata.
     pub info: FileInfo,
+    /// For a directory: what it held when walked (the objects backed up: not excluded, not
+    /// special files), sorted. An incremental restore uses it to leave out what was deleted.
+    pub children: Option<Vec<Child>>,
 }
 
 /// What a walk yields.
@@ -88,7 +101,7 @@ pub struct Entry {
 #[non_exhaustive]
 pub enum WalkEvent {
     /// An object to back up.
-    Entry(Entry),
+    Entry(Box<Entry>),
     /// An object left out, and why (special files, unreadable directories, vanished files).
     Skipped {
         /// The object.
@@ -168,14 +181,15 @@ impl Walk {
                 .collect::<Result<Vec<OsString>, _>>()
         });
         let info = self.info(&path, meta);
-        self.queue.push_back(WalkEvent::Entry(Entry {
-            path: path.clone(),
-            kind: EntryKind::Directory,
-            info,
-        }));
         let mut names = match listing {
             Ok(names) => names,
             Err(e) => {
+                self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
+                    path: path.clone(),
+                    kind: EntryKind::Directory,
+                    info,
+                    children: None,
+                })));
                 return self.skip(
                     path,
                     format!("cannot list the directory: {e}; its contents are not backed up"),
@@ -184,16 +198,46 @@ impl Walk {
         };
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         let mut subdirs = Vec::new();
+        let mut leaves = Vec::new();
+        let mut problems = Vec::new();
+        let mut children = Vec::new();
         for name in names {
             let child = path.join(&name);
             if self.selection.is_excluded(&child) {
                 continue;
             }
             match fs::symlink_metadata(&child) {
-                Ok(m) if m.is_dir() => subdirs.push(child),
-                Ok(m) => self.leaf(child, &m),
-                Err(e) => self.skip(child, format!("vanished or unreadable: {e}")),
+                Ok(m) if m.is_dir() => {
+                    children.push(Child {
+                        name,
+                        directory: true,
+                    });
+                    subdirs.push(child);
+                }
+                Ok(m) => {
+                    let special = !(m.is_file() || m.file_type().is_symlink());
+                    if !special {
+                        children.push(Child {
+                            name,
+                            directory: false,
+                        });
+                    }
+                    leaves.push((child, m));
+                }
+                Err(e) => problems.push((child, format!("vanished or unreadable: {e}"))),
             }
+        }
+        self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
+            path,
+            kind: EntryKind::Directory,
+            info,
+            children: Some(children),
+        })));
+        for (child, m) in leaves {
+            self.leaf(child, &m);
+        }
+        for (child, why) in problems {
+            self.skip(child, why);
         }
         subdirs.reverse();
         self.stack.push(Frame {
@@ -236,8 +280,12 @@ impl Walk {
             return self.skip(path, format!("special file ({what}) not backed up"));
         };
         let info = self.info(&path, meta);
-        self.queue
-            .push_back(WalkEvent::Entry(Entry { path, kind, info }));
+        self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
+            path,
+            kind,
+            info,
+            children: None,
+        })));
     }
 
     fn info(&mut self, path: &Path, m: &Metadata) -> FileInfo {

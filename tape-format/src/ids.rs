@@ -133,13 +133,16 @@ fourcc! {
         /// Our vendor stream: Linux/Unix metadata ([`crate::stream::unix`]). Not in the spec's
         /// stream table (mtf.md §5.2), so no reader confuses it; other readers skip it.
         LXMD = b"LXMD",
+        /// Our vendor stream: a directory's listing at backup time ([`crate::stream::dumpdir`]),
+        /// so an incremental restore can leave out what was deleted.
+        LXDD = b"LXDD",
     }
 }
 
 impl StreamId {
-    /// `true` for the stream IDs of the spec's tables (mtf.md §5.2), `MQDA` and `LXMD`.
+    /// `true` for the stream IDs of the spec's tables (mtf.md §5.2), `MQDA`, `LXMD` and `LXDD`.
     pub fn is_standard(self) -> bool {
-        const ALL: [StreamId; 30] = [
+        const ALL: [StreamId; 31] = [
             StreamId::STAN,
             StreamId::PNAM,
             StreamId::FNAM,
@@ -170,6 +173,7 @@ impl StreamId {
             StreamId::MINF,
             StreamId::MQDA,
             StreamId::LXMD,
+            StreamId::LXDD,
         ];
         ALL.contains(&self)
     }

@@ -1,10 +1,6 @@
 //! Backing up: walk the selection, frame it as one MTF data set, write it across as many media
 //! as it needs, asking the media policy for each next medium.
 
-mod check;
-mod convert;
-mod session;
-
 /// Returns `Ok(Flow::Stopped)` from the enclosing function when the session stopped.
 macro_rules! try_flow {
     ($e:expr) => {
@@ -14,31 +10,33 @@ macro_rules! try_flow {
     };
 }
 
+mod check;
+mod convert;
+mod record;
+mod run;
+mod select;
+mod session;
+
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 use tape_core::{DeviceError, TapeDrive};
-use tape_format::attrs::{CorruptAttributes, SetAttributes};
+use tape_format::attrs::SetAttributes;
 use tape_format::catalog::FddSpool;
-use tape_format::writer::{
-    CorruptInfo, MediaWriter, MediumInfo, SetInfo, StreamInfo, VolumeInfo, WriteError,
-    WriterOptions,
-};
+use tape_format::writer::{MediaWriter, MediumInfo, WriteError, WriterOptions};
 
 pub use check::Overwrite;
 pub(crate) use check::{Contents, identify};
 pub(crate) use convert::local_offset;
 pub use session::UsedMedium;
 
-use crate::catalog::{Catalog, CatalogError, EntryRecord, MediumRecord, SetRecord, SetStatus};
+use crate::catalog::{Catalog, CatalogError};
 use crate::media::acquire;
-use crate::pipeline::{FileEnd, Item, Pipeline};
 use crate::policy::{MediaPolicy, MediaRequest, NothingToRelease, Stop};
-use crate::walk::{Entry, EntryKind, Timestamp, Walk, WalkOptions};
-use crate::{Clock, Detail, EventSink, JobEvent, Purpose, Selection};
+use crate::walk::{Timestamp, WalkOptions};
+use crate::{Clock, EventSink, Purpose, Selection};
 use check::BackupCheck;
-use convert::{bare_directory, device_of, directory_info, file_info, parent};
-use session::{Flow, Session};
+use session::Session;
 
 /// NTBackup's five backup types (`/M`). How each selects files and what it records is the
 /// catalog's business; on tape they differ by the SSET attribute.
@@ -98,6 +96,8 @@ pub struct BackupOptions {
     pub buffer_size: usize,
     /// How the tree is walked.
     pub walk: WalkOptions,
+    /// Keep a CRC-32C of every file's data as read (for a verify pass after the backup).
+    pub keep_checksums: bool,
     /// The backup type.
     pub backup_type: BackupType,
     /// Media name written on new media; NTBackup's generic "Media created …" if empty.
@@ -113,6 +113,7 @@ impl Default for BackupOptions {
             buffers: 16,
             buffer_size: 1 << 20,
             walk: WalkOptions::default(),
+            keep_checksums: false,
             backup_type: BackupType::Normal,
             media_name: String::new(),
         }
@@ -194,6 +195,30 @@ pub struct BackupReport {
     /// After a stop: the set was closed on the last medium (its ESET says it was cut short).
     /// Otherwise that medium ends with an end-of-medium marker and the set is left continuing.
     pub closed_early: bool,
+    /// With [`BackupOptions::keep_checksums`]: each regular file written and the CRC-32C of
+    /// its data, in the order written.
+    pub checksums: Vec<(PathBuf, u32)>,
+    /// The catalog's id of the set, when there is a catalog.
+    pub set_id: Option<i64>,
+}
+
+impl BackupReport {
+    fn empty(family: u32) -> Self {
+        Self {
+            family,
+            set_number: 1,
+            media: Vec::new(),
+            directories: 0,
+            files: 0,
+            bytes: 0,
+            skipped: Vec::new(),
+            corrupt: Vec::new(),
+            outcome: BackupOutcome::Complete,
+            closed_early: false,
+            checksums: Vec::new(),
+            set_id: None,
+        }
+    }
 }
 
 /// A backup that could not be done or went wrong.
@@ -351,7 +376,16 @@ pub fn run_backup_with<S: FddSpool>(
         },
         1,
     )?;
+    let phys = if caps.hardware_filemarks {
+        opts.block_size as u64
+    } else {
+        tape_core::BKF_BLOCK as u64
+    };
     let mut session = Session {
+        tracker: session::Tracker {
+            phys,
+            ..session::Tracker::default()
+        },
         writer,
         drive,
         policy,
@@ -370,364 +404,20 @@ pub fn run_backup_with<S: FddSpool>(
         medium_name,
         closed_early: false,
     };
-    let mut run = Run::new(job, now, family, catalog);
-    run.start_catalog(&session)?;
+    let mut record = record::Recorder::new(catalog);
+    record.start(job, family, now)?;
+    let mut run = run::Run::new(job, now, BackupReport::empty(family), record);
     let result = run.go(&mut session);
-    run.finish_catalog(&mut session, result.is_ok(), timestamp(clock.now()))?;
+    let complete = result.is_ok() && session.stopped.is_none();
+    let (files, bytes) = (run.report.files, run.report.bytes);
+    let ended = timestamp(session.clock.now());
+    run.record
+        .finish(&mut session, job, complete, files, bytes, ended)?;
     result?;
-    Ok(run.report(session))
-}
-
-/// The state of one backup run between items.
-struct Run<'j> {
-    job: &'j BackupJob,
-    now: Timestamp,
-    report: BackupReport,
-    device: Option<&'static str>,
-    dir: Option<PathBuf>,
-    open: Option<OpenFile>,
-    catalog: Option<&'j Catalog>,
-    set_id: Option<i64>,
-    /// DIRB/FILE records waiting for the writer to say where they landed, in order.
-    unplaced: std::collections::VecDeque<EntryRecord>,
-    /// Placed records waiting to be written to the catalog.
-    placed: Vec<EntryRecord>,
-    media_recorded: usize,
-}
-
-/// Entries written to the catalog per transaction.
-const CATALOG_BATCH: usize = 4096;
-
-struct OpenFile {
-    path: PathBuf,
-    size: u64,
-}
-
-impl<'j> Run<'j> {
-    fn new(job: &'j BackupJob, now: Timestamp, family: u32, catalog: Option<&'j Catalog>) -> Self {
-        Self {
-            catalog,
-            set_id: None,
-            unplaced: Default::default(),
-            placed: Vec::new(),
-            media_recorded: 0,
-            job,
-            now,
-            report: BackupReport {
-                family,
-                set_number: 1,
-                media: Vec::new(),
-                directories: 0,
-                files: 0,
-                bytes: 0,
-                skipped: Vec::new(),
-                corrupt: Vec::new(),
-                outcome: BackupOutcome::Complete,
-                closed_early: false,
-            },
-            device: None,
-            dir: None,
-            open: None,
-        }
-    }
-
-    fn start_catalog<S: FddSpool>(&mut self, s: &Session<'_, S>) -> Result<(), BackupError> {
-        if let Some(c) = self.catalog {
-            let set = SetRecord::new(
-                s.family,
-                1,
-                &self.job.name,
-                &self.job.description,
-                self.job.options.backup_type.name(),
-                self.now.secs,
-                1,
-            );
-            self.set_id = Some(c.begin_set(&set)?);
-        }
-        Ok(())
-    }
-
-    /// Matches the writer's placements to the records waiting for them; writes full batches.
-    fn place<S: FddSpool>(
-        &mut self,
-        s: &mut Session<'_, S>,
-        flush: bool,
-    ) -> Result<(), BackupError> {
-        for p in s.writer.take_placements() {
-            if p.block_type == tape_format::ids::BlockType::SSET {
-                if let (Some(c), Some(id)) = (self.catalog, self.set_id) {
-                    c.set_first_sequence(id, p.media_sequence)?;
-                }
-                continue;
-            }
-            if p.block_type == tape_format::ids::BlockType::VOLB {
-                continue;
-            }
-            if let Some(mut e) = self.unplaced.pop_front() {
-                e.sequence = p.media_sequence;
-                e.fla = p.fla;
-                self.placed.push(e);
-            }
-        }
-        if let (Some(c), Some(id)) = (self.catalog, self.set_id) {
-            while self.media_recorded < s.media.len() {
-                let m = &s.media[self.media_recorded];
-                c.record_medium(&MediumRecord::new(
-                    s.family,
-                    m.sequence,
-                    m.barcode.clone(),
-                    &s.medium_name,
-                    self.now.secs,
-                ))?;
-                self.media_recorded += 1;
-            }
-            if flush || self.placed.len() >= CATALOG_BATCH {
-                c.add_entries(id, &self.placed)?;
-                self.placed.clear();
-            }
-        } else {
-            self.placed.clear();
-        }
-        Ok(())
-    }
-
-    fn finish_catalog<S: FddSpool>(
-        &mut self,
-        s: &mut Session<'_, S>,
-        ok: bool,
-        at: Timestamp,
-    ) -> Result<(), BackupError> {
-        self.place(s, true)?;
-        if let (Some(c), Some(id)) = (self.catalog, self.set_id) {
-            let status = match (&s.stopped, ok) {
-                (None, true) => SetStatus::Complete,
-                _ => SetStatus::Incomplete,
-            };
-            let last = s.media.last().map_or(1, |m| m.sequence);
-            c.finish_set(
-                id,
-                status,
-                last,
-                self.report.files,
-                self.report.bytes,
-                at.secs,
-            )?;
-        }
-        Ok(())
-    }
-
-    fn expect_placement(&mut self, path: &std::path::Path, kind: u8, size: u64, mtime: i64) {
-        if self.catalog.is_some() {
-            self.unplaced.push_back(EntryRecord::new(
-                convert::raw_path_with_root(path),
-                kind,
-                size,
-                mtime,
-                0,
-                0,
-            ));
-        }
-    }
-
-    fn go<S: FddSpool>(&mut self, s: &mut Session<'_, S>) -> Result<(), BackupError> {
-        if s.drain()? == Flow::Stopped {
-            return Ok(());
-        }
-        s.writer.begin_set(SetInfo {
-            backup_type: self.job.options.backup_type.set_attribute(),
-            set_number: 1,
-            name: format!("Set created {}", ntbackup_time(self.now)),
-            description: self.job.description.clone(),
-            user_name: user_name(),
-            date: convert::mtf_date(self.now),
-            time_zone: i8::try_from(convert::local_offset(self.now.secs) / 900)
-                .unwrap_or(tape_format::block::LOCAL_TZ),
-        })?;
-        s.events.event(&JobEvent::Message {
-            detail: Detail::Summary,
-            text: format!(
-                "Backup set #1 of family {:08X} started: {}",
-                s.family, self.job.name
-            ),
-        });
-        let walk = Walk::new(&self.job.selection, self.job.options.walk);
-        let mut pipeline =
-            Pipeline::start(walk, self.job.options.buffers, self.job.options.buffer_size)
-                .map_err(BackupError::Reader)?;
-        while let Some(item) = pipeline.next() {
-            let flow = match item {
-                Item::Skipped { path, reason } => {
-                    s.events.event(&JobEvent::Warning(format!(
-                        "{} skipped: {reason}",
-                        path.display()
-                    )));
-                    self.report.skipped.push((path, reason));
-                    Flow::Continue
-                }
-                Item::Entry(entry) => self.entry(s, &entry)?,
-                Item::Data(chunk) => {
-                    let flow = self.data(s, chunk.data())?;
-                    pipeline.recycle(chunk);
-                    flow
-                }
-                Item::End(end) => self.end_file(s, end)?,
-            };
-            if flow == Flow::Stopped {
-                break;
-            }
-            if self.placed.len() + self.unplaced.len() >= CATALOG_BATCH {
-                self.place(s, false)?;
-            }
-        }
-        drop(pipeline);
-        if s.stopped.is_none() && s.drain()? == Flow::Continue {
-            s.writer.end_set()?;
-            if s.drain()? == Flow::Continue {
-                s.writer.finish()?;
-                s.drain()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn entry<S: FddSpool>(
-        &mut self,
-        s: &mut Session<'_, S>,
-        e: &Entry,
-    ) -> Result<Flow, BackupError> {
-        let device = device_of(&e.path);
-        if self.device != Some(device) {
-            try_flow!(s.drain()?);
-            s.writer.volume(VolumeInfo {
-                device: device.to_owned(),
-                machine: machine_name(),
-                date: convert::mtf_date(self.now),
-                ..VolumeInfo::default()
-            })?;
-            self.device = Some(device);
-            self.dir = None;
-        }
-        if e.kind == EntryKind::Directory {
-            try_flow!(s.drain()?);
-            s.writer.directory(directory_info(e, self.now))?;
-            self.expect_placement(&e.path, 0, 0, e.info.mtime.secs);
-            self.dir = Some(e.path.clone());
-            self.report.directories += 1;
-            s.events.event(&JobEvent::Message {
-                detail: Detail::Full,
-                text: format!("{}/", e.path.display()),
-            });
-            return Ok(Flow::Continue);
-        }
-        let parent = parent(&e.path);
-        if self.dir.as_deref() != Some(parent) {
-            try_flow!(s.drain()?);
-            s.writer.directory(bare_directory(parent))?;
-            self.expect_placement(parent, 0, 0, 0);
-            self.dir = Some(parent.to_owned());
-        }
-        try_flow!(s.drain()?);
-        s.writer.begin_file(file_info(e, self.now))?;
-        let kind = match e.kind {
-            EntryKind::Symlink(_) => 2,
-            EntryKind::HardLink(_) => 3,
-            _ => 1,
-        };
-        self.expect_placement(&e.path, kind, e.info.size, e.info.mtime.secs);
-        self.report.files += 1;
-        s.events.event(&JobEvent::Message {
-            detail: Detail::Full,
-            text: e.path.display().to_string(),
-        });
-        if e.kind == EntryKind::File {
-            try_flow!(s.drain()?);
-            s.writer.begin_stream(StreamInfo::stan(e.info.size))?;
-            self.open = Some(OpenFile {
-                path: e.path.clone(),
-                size: e.info.size,
-            });
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn data<S: FddSpool>(
-        &mut self,
-        s: &mut Session<'_, S>,
-        mut data: &[u8],
-    ) -> Result<Flow, BackupError> {
-        while !data.is_empty() {
-            try_flow!(s.drain()?);
-            let n = s.writer.write_data(data)?;
-            if n == 0 {
-                return Err(BackupError::Policy(
-                    "the MTF writer accepted no data after draining".into(),
-                ));
-            }
-            self.report.bytes += n as u64;
-            data = &data[n..];
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn end_file<S: FddSpool>(
-        &mut self,
-        s: &mut Session<'_, S>,
-        end: FileEnd,
-    ) -> Result<Flow, BackupError> {
-        let Some(open) = self.open.take() else {
-            return Ok(Flow::Continue);
-        };
-        let (read, why, attributes) = match end {
-            FileEnd::Complete => (open.size, None, CorruptAttributes::empty()),
-            FileEnd::Grew => {
-                let why =
-                    "it grew while being read; the size it had when the backup reached it was kept";
-                s.events.event(&JobEvent::Warning(format!(
-                    "{}: {why}",
-                    open.path.display()
-                )));
-                (open.size, None, CorruptAttributes::empty())
-            }
-            FileEnd::Shrunk { read } => (
-                read,
-                Some(format!("it shrank to {read} bytes while being read")),
-                CorruptAttributes::LENGTH_CHANGE,
-            ),
-            FileEnd::Failed { read, error } => (
-                read,
-                Some(format!("reading failed after {read} bytes: {error}")),
-                CorruptAttributes::UNREADABLE_BLK,
-            ),
-        };
-        let mut missing = open.size.saturating_sub(read);
-        while missing > 0 {
-            try_flow!(s.drain()?);
-            missing -= s.writer.fill_zeros(missing)?;
-        }
-        try_flow!(s.drain()?);
-        s.writer.end_stream()?;
-        if let Some(why) = why {
-            try_flow!(s.drain()?);
-            s.writer.mark_corrupt(CorruptInfo {
-                attributes,
-                stream_offset: read,
-                stream_number: 2,
-            })?;
-            s.events.event(&JobEvent::Warning(format!(
-                "{}: {why}; the rest is zero-filled and marked corrupt",
-                open.path.display()
-            )));
-            self.report.corrupt.push((open.path, why));
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn report<S: FddSpool>(mut self, s: Session<'_, S>) -> BackupReport {
-        self.report.media = s.media;
-        self.report.closed_early = s.closed_early;
-        if let Some(stop) = s.stopped {
-            self.report.outcome = BackupOutcome::Stopped(stop);
-        }
-        self.report
-    }
+    let checksums = std::mem::take(&mut run.checksums);
+    let set_id = run.record.set_id;
+    let mut report = run.report(session);
+    report.checksums = checksums;
+    report.set_id = set_id;
+    Ok(report)
 }

@@ -3,7 +3,7 @@
 
 use tape_core::{DeviceError, TapeDrive, VolumeTag, WriteStatus};
 use tape_format::catalog::FddSpool;
-use tape_format::writer::{MediaWriter, MediumInfo, Outcome, Output, WriteError};
+use tape_format::writer::{MediaWriter, MediumInfo, Outcome, Output, Placement, WriteError};
 
 use super::BackupError;
 use super::check::{BackupCheck, Overwrite};
@@ -39,6 +39,8 @@ pub(crate) struct Session<'a, S: FddSpool> {
     pub(crate) job: String,
     pub(crate) family: u32,
     pub(crate) media: Vec<UsedMedium>,
+    /// Drive addresses of what was written.
+    pub(crate) tracker: Tracker,
     /// Every cartridge this job mounted (never offered again, even one that took nothing).
     pub(crate) tried: Vec<VolumeTag>,
     pub(crate) stopped: Option<Stop>,
@@ -61,17 +63,50 @@ fn execute(drive: &mut dyn TapeDrive, out: Output<'_>) -> Result<Outcome, Device
     }
 }
 
+/// Where DBLKs landed, as drive addresses: a catalog LOCATEs there for a single-file restore.
+#[derive(Debug, Default)]
+pub(crate) struct Tracker {
+    /// The writer's physical block size.
+    pub(crate) phys: u64,
+    /// Hardware filemarks on the current medium: the writer's byte position at each (the drive
+    /// counts them as objects, the writer does not).
+    pub(crate) filemarks: Vec<u64>,
+    /// Placements with their drive address and the bytes to skip in that block.
+    pub(crate) placed: Vec<(Placement, u64, u64)>,
+}
+
+impl Tracker {
+    fn take<S: FddSpool>(&mut self, writer: &mut MediaWriter<S>) {
+        for p in writer.take_placements() {
+            let before = self.filemarks.iter().filter(|&&f| f <= p.offset).count() as u64;
+            let block = p.offset / self.phys + before;
+            self.placed.push((p, block, p.offset % self.phys));
+        }
+    }
+}
+
 /// Executes outputs until none is pending or one ends the medium; returns that outcome.
 fn pump<S: FddSpool>(
     writer: &mut MediaWriter<S>,
     drive: &mut dyn TapeDrive,
+    tracker: &mut Tracker,
 ) -> Result<Option<Outcome>, BackupError> {
     loop {
-        let outcome = match writer.poll()? {
+        let (outcome, filemark) = match writer.poll()? {
             None => return Ok(None),
-            Some(out) => execute(drive, out).map_err(|e| BackupError::device(drive, e))?,
+            Some(out) => {
+                let filemark = matches!(out, Output::Filemark);
+                (
+                    execute(drive, out).map_err(|e| BackupError::device(drive, e))?,
+                    filemark,
+                )
+            }
         };
+        if filemark && outcome != Outcome::Overflow {
+            tracker.filemarks.push(writer.position());
+        }
         writer.complete(outcome)?;
+        tracker.take(writer);
         if outcome != Outcome::Written {
             return Ok(Some(outcome));
         }
@@ -81,6 +116,7 @@ fn pump<S: FddSpool>(
 /// Ends the full medium (filemark, EOTM, filemark) when a policy is about to take it away.
 struct Releaser<'w, S: FddSpool> {
     writer: &'w mut MediaWriter<S>,
+    tracker: &'w mut Tracker,
     released: bool,
     sequence: u16,
 }
@@ -98,7 +134,7 @@ impl<S: FddSpool> MediumRelease for Releaser<'_, S> {
         // Past early warning every write reports it; only a refusal at the physical end stops
         // the trailer, and the reader copes with a medium that ends without one.
         loop {
-            match pump(self.writer, drive) {
+            match pump(self.writer, drive, self.tracker) {
                 Ok(None) => break,
                 Ok(Some(Outcome::EarlyWarning)) => continue,
                 Ok(Some(_)) => break,
@@ -124,7 +160,7 @@ impl<S: FddSpool> Session<'_, S> {
             return Ok(Flow::Stopped);
         }
         loop {
-            match pump(&mut self.writer, &mut *self.drive)? {
+            match pump(&mut self.writer, &mut *self.drive, &mut self.tracker)? {
                 None => return Ok(Flow::Continue),
                 Some(Outcome::EarlyWarning | Outcome::Overflow) => {
                     if self.change_medium()? == Flow::Stopped {
@@ -165,6 +201,7 @@ impl<S: FddSpool> Session<'_, S> {
         };
         let mut releaser = Releaser {
             writer: &mut self.writer,
+            tracker: &mut self.tracker,
             released: overflow,
             sequence,
         };
@@ -186,6 +223,7 @@ impl<S: FddSpool> Session<'_, S> {
                     ..MediumInfo::default()
                 };
                 self.writer.continue_on_new_medium(info)?;
+                self.tracker.filemarks.clear();
                 let sequence = self.writer.media_sequence();
                 self.media.retain(|m| m.sequence != sequence);
                 self.tried.extend(barcode.clone());
@@ -230,7 +268,7 @@ impl<S: FddSpool> Session<'_, S> {
     fn close_here(&mut self) -> Result<(), BackupError> {
         self.writer.abort_set()?;
         loop {
-            match pump(&mut self.writer, &mut *self.drive)? {
+            match pump(&mut self.writer, &mut *self.drive, &mut self.tracker)? {
                 None => break,
                 Some(Outcome::EarlyWarning) => {}
                 Some(_) => break,

@@ -4,7 +4,10 @@
 //! The catalog is a cache of what the media say: every fact in it can be rebuilt from the tapes
 //! (`catalog rebuild`), and a job never depends on it to write a correct tape.
 
+mod archive;
 mod schema;
+
+pub use archive::ArchiveState;
 
 use std::path::Path;
 
@@ -131,6 +134,8 @@ pub struct SetRecord {
     pub files: u64,
     /// Bytes of file data written.
     pub bytes: u64,
+    /// The paths the job selected (raw bytes).
+    pub roots: Vec<Vec<u8>>,
 }
 
 impl SetRecord {
@@ -158,6 +163,7 @@ impl SetRecord {
             last_sequence: first_sequence,
             files: 0,
             bytes: 0,
+            roots: Vec::new(),
         }
     }
 }
@@ -178,10 +184,16 @@ pub struct EntryRecord {
     pub sequence: u16,
     /// Its Format Logical Address.
     pub fla: u64,
+    /// The drive address to LOCATE to: the block holding its DBLK.
+    pub block: u64,
+    /// Bytes from the start of that block to the DBLK.
+    pub skip: u64,
+    /// CRC-32C of its data as read at backup time, when the job kept one (for verify).
+    pub checksum: Option<u32>,
 }
 
 impl EntryRecord {
-    /// An entry record.
+    /// An entry record (position unknown yet).
     pub fn new(path: Vec<u8>, kind: u8, size: u64, mtime: i64, sequence: u16, fla: u64) -> Self {
         Self {
             path,
@@ -190,7 +202,23 @@ impl EntryRecord {
             mtime,
             sequence,
             fla,
+            block: 0,
+            skip: 0,
+            checksum: None,
         }
+    }
+}
+
+/// Roots are stored NUL-separated (a path never holds a NUL).
+fn join_roots(roots: &[Vec<u8>]) -> Vec<u8> {
+    roots.join(&0u8)
+}
+
+fn split_roots(blob: &[u8]) -> Vec<Vec<u8>> {
+    if blob.is_empty() {
+        Vec::new()
+    } else {
+        blob.split(|&b| b == 0).map(<[u8]>::to_vec).collect()
     }
 }
 
@@ -216,6 +244,15 @@ impl Catalog {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         schema::migrate(&conn)?;
         Ok(Self { conn })
+    }
+
+    /// A second connection to the same database (for another thread). An in-memory catalog
+    /// gets a fresh, empty one.
+    pub fn reopen(&self) -> Result<Self, CatalogError> {
+        match self.conn.path().filter(|p| !p.is_empty()) {
+            Some(path) => Self::open(Path::new(path)),
+            None => Self::in_memory(),
+        }
     }
 
     /// A catalog in memory (tests, one-shot listings).
@@ -298,13 +335,13 @@ impl Catalog {
     pub fn begin_set(&self, s: &SetRecord) -> Result<i64, CatalogError> {
         self.conn.execute(
             "INSERT INTO sets (family, number, job, description, backup_type, started_at, status,
-               first_sequence, last_sequence, files, bytes, pid)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?7, 0, 0, ?8)
+               first_sequence, last_sequence, files, bytes, pid, roots)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?7, 0, 0, ?8, ?9)
              ON CONFLICT (family, number) DO UPDATE SET job = excluded.job,
                description = excluded.description, backup_type = excluded.backup_type,
                started_at = excluded.started_at, status = 'running', finished_at = NULL,
                first_sequence = excluded.first_sequence, last_sequence = excluded.last_sequence,
-               files = 0, bytes = 0, pid = excluded.pid",
+               files = 0, bytes = 0, pid = excluded.pid, roots = excluded.roots",
             params![
                 s.family,
                 s.number,
@@ -313,7 +350,8 @@ impl Catalog {
                 s.backup_type,
                 s.started_at,
                 s.first_sequence,
-                std::process::id()
+                std::process::id(),
+                join_roots(&s.roots)
             ],
         )?;
         let id = self.conn.query_row(
@@ -331,11 +369,13 @@ impl Catalog {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla, block, skip, checksum)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             for e in entries {
                 stmt.execute(params![
-                    set, e.path, e.kind, e.size, e.mtime, e.sequence, e.fla
+                    set, e.path, e.kind, e.size, e.mtime, e.sequence, e.fla, e.block, e.skip,
+                    e.checksum
                 ])?;
             }
         }
@@ -406,7 +446,7 @@ impl Catalog {
     ) -> Result<Vec<SetRecord>, CatalogError> {
         let sql = format!(
             "SELECT id, family, number, job, description, backup_type, started_at, finished_at, status,
-               first_sequence, last_sequence, files, bytes FROM sets WHERE {filter} ORDER BY started_at, id"
+               first_sequence, last_sequence, files, bytes, roots FROM sets WHERE {filter} ORDER BY started_at, id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(args, |r| {
@@ -424,6 +464,7 @@ impl Catalog {
                 last_sequence: r.get(10)?,
                 files: r.get(11)?,
                 bytes: r.get(12)?,
+                roots: split_roots(&r.get::<_, Vec<u8>>(13)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -432,7 +473,7 @@ impl Catalog {
     /// The entries of a set, in the order written.
     pub fn entries(&self, set: i64) -> Result<Vec<EntryRecord>, CatalogError> {
         let mut stmt = self.conn.prepare(
-            "SELECT path, kind, size, mtime, sequence, fla FROM entries WHERE set_id = ?1 ORDER BY rowid",
+            "SELECT path, kind, size, mtime, sequence, fla, block, skip, checksum FROM entries WHERE set_id = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map([set], |r| {
             Ok(EntryRecord {
@@ -442,6 +483,9 @@ impl Catalog {
                 mtime: r.get(3)?,
                 sequence: r.get(4)?,
                 fla: r.get(5)?,
+                block: r.get(6)?,
+                skip: r.get(7)?,
+                checksum: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -458,5 +502,40 @@ impl MediaDirectory for Catalog {
             Ok(Some(m)) => MediumUsage::Live { family: m.family },
             _ => MediumUsage::Unknown,
         }
+    }
+}
+
+impl Catalog {
+    /// The sets whose application in order gives the tree as it was at set `id`: a normal,
+    /// copy or daily set alone; an incremental or differential after the last normal set of its
+    /// job and every incremental between them (normal and incremental backups reset the archive
+    /// state, a differential does not: ntbackup-and-peers.md §3).
+    pub fn chain(&self, id: i64) -> Result<Vec<SetRecord>, CatalogError> {
+        let all = self.sets()?;
+        let Some(pos) = all.iter().position(|s| s.id == id) else {
+            return Ok(Vec::new());
+        };
+        let target = &all[pos];
+        let usable = |s: &SetRecord| s.job == target.job && s.status != SetStatus::Running;
+        let base = all[..pos].iter().rposition(|s| {
+            usable(s) && s.backup_type == "normal" && s.status == SetStatus::Complete
+        });
+        let chain = match (target.backup_type.as_str(), base) {
+            ("incremental" | "differential", Some(b)) => all[b..=pos]
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    *i == 0 || b + i == pos || (usable(s) && s.backup_type == "incremental")
+                })
+                .map(|(_, s)| s.clone())
+                .collect(),
+            _ => vec![target.clone()],
+        };
+        Ok(chain)
+    }
+
+    /// The set with this id.
+    pub fn set(&self, id: i64) -> Result<Option<SetRecord>, CatalogError> {
+        Ok(self.query_sets("id = ?1", params![id])?.into_iter().next())
     }
 }

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::CatalogError;
 
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 
 const V1: &str = "
 CREATE TABLE media (
@@ -46,6 +46,36 @@ CREATE TABLE entries (
 CREATE INDEX entries_by_path ON entries (set_id, path);
 ";
 
+/// Version 2: the "archive bit" Linux lacks. `archive` holds, for every file of a selection, its
+/// identity and change state as of the last normal or incremental backup; a job's walk stages
+/// what it saw in `archive_stage`, and a normal or incremental backup that completes replaces
+/// the rows under its roots with them. Entries learn where to LOCATE (`block`, `skip`).
+const V2: &str = "
+CREATE TABLE archive (
+    path     BLOB PRIMARY KEY,
+    dev      INTEGER NOT NULL,
+    ino      INTEGER NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    set_id   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE archive_stage (
+    run      INTEGER NOT NULL,
+    path     BLOB NOT NULL,
+    dev      INTEGER NOT NULL,
+    ino      INTEGER NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL
+);
+CREATE INDEX archive_stage_run ON archive_stage (run);
+ALTER TABLE entries ADD COLUMN block INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN skip INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN checksum INTEGER;
+ALTER TABLE sets ADD COLUMN roots BLOB NOT NULL DEFAULT x'';
+";
+
 /// Brings the database to the current schema.
 pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -57,6 +87,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
     }
     if found < 1 {
         conn.execute_batch(&format!("BEGIN; {V1} PRAGMA user_version = 1; COMMIT;"))?;
+    }
+    if found < 2 {
+        conn.execute_batch(&format!("BEGIN; {V2} PRAGMA user_version = 2; COMMIT;"))?;
     }
     Ok(())
 }

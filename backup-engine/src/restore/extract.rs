@@ -9,10 +9,12 @@ use tape_format::reader::{ChecksumStatus, DirectoryEvent, Event, FileEvent};
 use tape_format::stream::unix::{UnixFileType, UnixMeta};
 
 use super::names::{UnsafeName, checked, components, show};
+use super::prune::Restored;
 use super::target::{Meta, PendingFile, Refused, RestoreRoot};
 use super::{RestoreReport, SetChoice};
 use crate::walk::Timestamp;
 use crate::{Detail, EventSink, JobEvent};
+use tape_format::stream::dumpdir::DumpDir;
 
 /// What the reading loop should do after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,7 @@ pub(crate) enum Control {
 /// A regular file being restored.
 struct Pending {
     file: PendingFile,
+    comps: Vec<Vec<u8>>,
     shown: String,
     meta: Meta,
     size: u64,
@@ -53,6 +56,14 @@ pub(crate) struct Extractor<'a> {
     last_file: Option<String>,
     /// Directories restored under raw (non-UTF-8) names: their stored path → what was created.
     raw_dirs: std::collections::HashMap<MtfPath, Vec<Vec<u8>>>,
+    /// Apply directory listings (a chain of sets): remove what a later set no longer lists.
+    pub(crate) prune: bool,
+    /// What this restore created.
+    restored: Restored,
+    /// The directory just restored (its listing stream follows).
+    current_dir: Option<Vec<Vec<u8>>>,
+    /// A listing being collected.
+    listing: Option<Vec<u8>>,
 }
 
 impl<'a> Extractor<'a> {
@@ -68,7 +79,20 @@ impl<'a> Extractor<'a> {
             tz: None,
             last_file: None,
             raw_dirs: std::collections::HashMap::new(),
+            prune: false,
+            restored: Restored::default(),
+            current_dir: None,
+            listing: None,
         }
+    }
+
+    /// Starts the next family of a chain: restore `choice` from it.
+    pub(crate) fn begin(&mut self, choice: SetChoice) {
+        self.choice = choice;
+        self.active = false;
+        self.finished = false;
+        self.current_dir = None;
+        self.listing = None;
     }
 
     pub(crate) fn events_mut(&mut self) -> &mut dyn EventSink {
@@ -123,8 +147,18 @@ impl<'a> Extractor<'a> {
                 if let Some(p) = &mut self.pending {
                     p.receiving = header.id == StreamId::STAN;
                 }
+                let wanted = self.prune && self.active && header.id == StreamId::LXDD;
+                self.listing = (wanted && self.current_dir.is_some()).then(Vec::new);
+            }
+            Event::Data(bytes) if self.listing.is_some() => {
+                if let Some(l) = &mut self.listing
+                    && l.len() + bytes.len() <= DumpDir::MAX_LEN
+                {
+                    l.extend_from_slice(bytes);
+                }
             }
             Event::Data(bytes) => self.data(bytes),
+            Event::StreamEnd { id, .. } if id == StreamId::LXDD => self.listing_end(),
             Event::StreamEnd { id, checksum, .. } if id == StreamId::STAN => {
                 self.stan_end(checksum)
             }
@@ -260,6 +294,35 @@ impl<'a> Extractor<'a> {
         checked(&path.device, parts)
     }
 
+    /// A directory's listing of the set being applied: remove what it no longer names.
+    fn listing_end(&mut self) {
+        let (Some(bytes), Some(dir)) = (self.listing.take(), self.current_dir.clone()) else {
+            return;
+        };
+        let listing = match DumpDir::decode(&bytes) {
+            Ok(l) => l,
+            Err(e) => {
+                return self.refuse(
+                    show(&dir),
+                    format!("its listing cannot be read ({e}); deleted files may remain"),
+                );
+            }
+        };
+        let names: std::collections::HashSet<Vec<u8>> =
+            listing.entries.into_iter().map(|e| e.name).collect();
+        let (removed, failed) = self.restored.prune(&mut self.root, &dir, &names);
+        for path in removed {
+            self.report.removed += 1;
+            self.events.event(&JobEvent::Message {
+                detail: Detail::Full,
+                text: format!("{} (deleted before this set: removed)", show(&path)),
+            });
+        }
+        for Refused(why) in failed {
+            self.refuse(show(&dir), why);
+        }
+    }
+
     fn directory(&mut self, d: &DirectoryEvent) {
         let unix = unix_of(d.unix.as_ref());
         let raw = unix
@@ -275,8 +338,11 @@ impl<'a> Extractor<'a> {
             self.raw_dirs.insert(d.path.clone(), comps.clone());
         }
         let meta = self.meta_of(unix, d.dirb.modified, true);
+        self.current_dir = None;
         match self.root.directory(&comps, meta) {
             Ok(()) => {
+                self.restored.record(&comps);
+                self.current_dir = Some(comps.clone());
                 self.report.directories += 1;
                 self.events.event(&JobEvent::Message {
                     detail: Detail::Full,
@@ -304,9 +370,10 @@ impl<'a> Extractor<'a> {
         let result = match unix.map(|u| u.file_type) {
             Some(UnixFileType::Symlink) => {
                 let target = unix.map(|u| u.symlink_target.clone()).unwrap_or_default();
-                self.root
-                    .symlink(&comps, &target, &meta)
-                    .map(|()| self.report.files += 1)
+                self.root.symlink(&comps, &target, &meta).map(|()| {
+                    self.restored.record(&comps);
+                    self.report.files += 1;
+                })
             }
             Some(UnixFileType::HardLink) => {
                 let target = unix.map(|u| u.hardlink_target.clone()).unwrap_or_default();
@@ -315,10 +382,10 @@ impl<'a> Extractor<'a> {
                     components: Vec::new(),
                 };
                 match components(&device, Some(&target)) {
-                    Ok(t) => self
-                        .root
-                        .hard_link(&comps, &t)
-                        .map(|()| self.report.files += 1),
+                    Ok(t) => self.root.hard_link(&comps, &t).map(|()| {
+                        self.restored.record(&comps);
+                        self.report.files += 1;
+                    }),
                     Err(UnsafeName(why)) => {
                         Err(Refused(format!("{shown}: hard link refused: {why}")))
                     }
@@ -329,6 +396,7 @@ impl<'a> Extractor<'a> {
                     let size = f.header.displayable_size;
                     self.pending = Some(Pending {
                         file,
+                        comps: comps.clone(),
                         shown: shown.clone(),
                         meta,
                         size,
@@ -391,6 +459,7 @@ impl<'a> Extractor<'a> {
         match why {
             None => match self.root.commit_file(p.file, &p.meta) {
                 Ok(()) => {
+                    self.restored.record(&p.comps);
                     self.report.files += 1;
                     self.report.bytes += p.written;
                 }

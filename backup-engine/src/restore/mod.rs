@@ -12,19 +12,20 @@
 mod check;
 mod extract;
 pub(crate) mod names;
+mod plan;
+mod prune;
+mod read;
 pub(crate) mod target;
 
 use std::path::PathBuf;
 
-use tape_core::{DeviceError, ReadStatus, TapeDrive, VolumeTag};
-use tape_format::reader::{MediaReader, ReadError, ReaderOptions};
+use tape_core::{DeviceError, TapeDrive, VolumeTag};
+use tape_format::reader::ReadError;
 
-use crate::catalog::{Catalog, CatalogError, SetStatus};
-use crate::media::acquire;
-use crate::policy::{MediaPolicy, MediaRequest, NothingToRelease, Stop};
-use crate::{Clock, EventSink, JobEvent, Purpose};
-use check::RestoreCheck;
-use extract::{Control, Extractor};
+use crate::catalog::{Catalog, CatalogError};
+use crate::policy::{MediaPolicy, Stop};
+use crate::{Clock, EventSink};
+use extract::Extractor;
 use target::RestoreRoot;
 
 /// Which sets to restore.
@@ -38,6 +39,10 @@ pub enum SetSelection {
     Number(u16),
     /// Every set, in order.
     All,
+    /// The tree as it was at the set with this catalog id: for an incremental set, the last
+    /// normal backup of the same job and every incremental up to it; for a differential, that
+    /// normal backup and the differential — applied in order, leaving out what was deleted.
+    AsOf(i64),
 }
 
 /// The sets the extractor restores, once resolved.
@@ -107,6 +112,9 @@ pub struct RestoreReport {
     pub refused: Vec<(String, String)>,
     /// Files restored with a zero-filled range (they changed during the backup).
     pub corrupt: Vec<(String, String)>,
+    /// Objects an earlier set of a chain restored and a later set's listing no longer names
+    /// (deleted between the backups), removed again.
+    pub removed: u64,
     /// Damaged structures met on the media.
     pub damaged: Vec<String>,
     /// Why the set is not whole, if it is not.
@@ -154,85 +162,26 @@ pub enum RestoreError {
     /// The catalog failed.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// What to restore cannot be worked out.
+    #[error("{0}")]
+    Plan(String),
 }
 
-/// Where to start: which family, which set, which medium and its barcode.
-struct Plan {
-    family: Option<u32>,
-    choice: SetChoice,
-    first_sequence: u16,
-    /// The last medium of the chosen set, when the catalog knows it.
-    last_sequence: Option<u16>,
-}
-
-fn plan(
+/// The media a restore needs, in the order it asks for them: (family, sequence, barcode).
+pub fn media_needed(
     job: &RestoreJob,
     drive: &mut dyn TapeDrive,
     catalog: Option<&Catalog>,
-) -> Result<Plan, RestoreError> {
-    let loaded = if drive.status().is_ok_and(|s| s.ready) {
-        match crate::backup::identify(drive, &mut vec![0; 1 << 20]) {
-            Ok(crate::backup::Contents::Mtf { family, .. }) => Some(family),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    let newest = catalog.map(Catalog::sets).transpose()?.and_then(|sets| {
-        sets.into_iter()
-            .rev()
-            .find(|s| s.status != SetStatus::Running)
-    });
-    let family = job.family.or(loaded).or(newest.as_ref().map(|s| s.family));
-    let sets = match (catalog, family) {
-        (Some(c), Some(f)) => c.sets_of_family(f)?,
-        _ => Vec::new(),
-    };
-    let chosen = match job.sets {
-        SetSelection::Number(n) => sets.iter().find(|s| s.number == n),
-        SetSelection::Latest => sets.last(),
-        SetSelection::All => sets.first(),
-    };
-    let choice = match (job.sets, chosen) {
-        (SetSelection::Number(n), _) => SetChoice::Number(n),
-        (SetSelection::Latest, Some(s)) => SetChoice::Number(s.number),
-        _ => SetChoice::All,
-    };
-    let last_sequence = match job.sets {
-        SetSelection::All => sets.iter().map(|s| s.last_sequence).max(),
-        _ => chosen.map(|s| s.last_sequence),
-    };
-    Ok(Plan {
-        family,
-        choice,
-        first_sequence: chosen.map_or(1, |s| s.first_sequence),
-        last_sequence,
-    })
-}
-
-fn barcode_of(catalog: Option<&Catalog>, family: Option<u32>, sequence: u16) -> Option<VolumeTag> {
-    let media = catalog?.media(family?).ok()?;
-    media.into_iter().find(|m| m.sequence == sequence)?.barcode
-}
-
-/// Says up front which media the restore will ask for, from the catalog.
-fn announce(plan: &Plan, catalog: Option<&Catalog>, events: &mut dyn EventSink) {
-    let (Some(family), Some(last)) = (plan.family, plan.last_sequence) else {
-        return;
-    };
-    let media: Vec<String> = (plan.first_sequence..=last)
-        .map(|seq| match barcode_of(catalog, Some(family), seq) {
-            Some(b) => format!("#{seq} {b}"),
-            None => format!("#{seq}"),
-        })
-        .collect();
-    events.event(&JobEvent::Message {
-        detail: crate::Detail::Summary,
-        text: format!(
-            "This restore needs media {} of family {family:08X}, in that order",
-            media.join(", ")
-        ),
-    });
+) -> Result<Vec<(u32, u16, Option<VolumeTag>)>, RestoreError> {
+    let steps = plan::steps(job, drive, catalog)?;
+    let mut out = Vec::new();
+    for step in &steps {
+        let (Some(family), Some(media)) = (step.family, plan::media_needed(step, catalog)) else {
+            return Err(RestoreError::Plan("the catalog does not know which media hold this backup; `ntbackup catalog rebuild` reads them".into()));
+        };
+        out.extend(media.into_iter().map(|(seq, b)| (family, seq, b)));
+    }
+    Ok(out)
 }
 
 /// Runs a restore.
@@ -247,71 +196,33 @@ pub fn run_restore(
         events,
         catalog,
     } = cx;
-    let plan = plan(job, drive, catalog)?;
-    announce(&plan, catalog, events);
+    let steps = plan::steps(job, drive, catalog)?;
+    plan::announce(&steps, catalog, events);
     let root = RestoreRoot::open(&job.target).map_err(|source| RestoreError::Target {
         path: job.target.clone(),
         source,
     })?;
-    let mut request = MediaRequest::new(
-        Purpose::Restore,
-        job.name.clone(),
-        plan.family,
-        plan.first_sequence,
-    );
-    request.barcode = barcode_of(catalog, plan.family, plan.first_sequence);
-    let mut check = RestoreCheck {
-        buf: vec![0; 1 << 20],
-    };
-    let (mounted, _) = acquire(
-        &mut request,
-        policy,
-        &mut check,
-        drive,
-        clock,
+    let mut x = Extractor::new(
+        root,
+        steps.first().map_or(SetChoice::All, |s| s.choice),
         events,
-        &mut NothingToRelease,
-        true,
-    )
-    .map_err(RestoreError::NoMedium)?;
-    let mut reader = MediaReader::new(ReaderOptions::default());
-    let mut x = Extractor::new(root, plan.choice, events);
-    x.report.family = Some(mounted.family);
-    x.report.media.push(mounted.sequence);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match feed(drive, &mut reader, &mut x, &mut buf)? {
-            Control::Done | Control::Continue => break,
-            Control::NextMedium { family, sequence } => {
-                let mut request =
-                    MediaRequest::new(Purpose::Restore, job.name.clone(), Some(family), sequence);
-                request.barcode = barcode_of(catalog, Some(family), sequence);
-                match acquire(
-                    &mut request,
-                    policy,
-                    &mut check,
-                    drive,
-                    clock,
-                    x.events_mut(),
-                    &mut NothingToRelease,
-                    false,
-                ) {
-                    Ok(_) => {
-                        reader.next_medium();
-                        x.report.media.push(sequence);
-                    }
-                    Err(stop) => {
-                        x.finish_pending();
-                        x.report.incomplete = Some(format!(
-                            "media #{sequence} of family {family:08X} is needed but {stop}"
-                        ));
-                        break;
-                    }
-                }
-            }
+    );
+    x.prune = steps.len() > 1;
+    let mut reading = read::Reading {
+        drive,
+        policy,
+        clock,
+        catalog,
+        job: &job.name,
+    };
+    for (i, step) in steps.iter().enumerate() {
+        x.begin(step.choice);
+        read::read_family(&mut reading, step, &mut x, i == 0)?;
+        x.finish_pending();
+        if x.report.incomplete.is_some() && steps.len() > 1 {
+            break;
         }
     }
-    x.finish_pending();
     let Extractor {
         root, mut report, ..
     } = x;
@@ -321,83 +232,4 @@ pub fn run_restore(
             .push((problem.0, "metadata not applied".into()));
     }
     Ok(report)
-}
-
-/// Reads the mounted medium until the extractor wants another or is done.
-fn feed(
-    drive: &mut dyn TapeDrive,
-    reader: &mut MediaReader,
-    x: &mut Extractor<'_>,
-    buf: &mut Vec<u8>,
-) -> Result<Control, RestoreError> {
-    loop {
-        let status = match drive.read_block(buf) {
-            Ok(s) => s,
-            Err(DeviceError::BlockTooLarge { block_len, .. }) if buf.len() < 64 << 20 => {
-                let want = block_len
-                    .unwrap_or(buf.len() * 2)
-                    .max(buf.len() * 2)
-                    .min(64 << 20);
-                buf.resize(want, 0);
-                let _ = drive
-                    .space_blocks(-1)
-                    .map_err(|source| RestoreError::Device {
-                        drive: drive.name().into(),
-                        source,
-                    })?;
-                continue;
-            }
-            Err(DeviceError::MediumError { block, detail }) => {
-                let at = block.map_or_else(|| "?".into(), |b| b.to_string());
-                x.events_mut().event(&JobEvent::Warning(format!(
-                    "unreadable block {at}: {detail}; skipping it"
-                )));
-                x.report.damaged.push(format!("block {at}: {detail}"));
-                continue;
-            }
-            Err(source) => {
-                return Err(RestoreError::Device {
-                    drive: drive.name().into(),
-                    source,
-                });
-            }
-        };
-        let control = match status {
-            ReadStatus::Data(n) => {
-                let mut input = &buf[..n];
-                let mut control = Control::Continue;
-                while !input.is_empty() {
-                    let step = reader.step(input)?;
-                    input = &input[step.consumed..];
-                    if let Some(event) = step.event {
-                        control = x.handle(event);
-                        if control != Control::Continue {
-                            break;
-                        }
-                    } else if step.consumed == 0 {
-                        break;
-                    }
-                }
-                control
-            }
-            ReadStatus::Filemark => x.handle(reader.filemark()),
-            ReadStatus::EndOfData => {
-                let mut control = Control::Done;
-                for event in reader.end_of_data() {
-                    control = x.handle(event);
-                    if control != Control::Continue {
-                        break;
-                    }
-                }
-                if control == Control::Continue {
-                    Control::Done
-                } else {
-                    control
-                }
-            }
-        };
-        if control != Control::Continue {
-            return Ok(control);
-        }
-    }
 }

@@ -223,6 +223,24 @@ impl RestoreRoot {
         self.rename_into_place(comps, &temp)
     }
 
+    /// Removes a file, link or (empty) directory this restore created, never following a link.
+    pub(crate) fn remove(&mut self, comps: &[Vec<u8>]) -> Result<(), Refused> {
+        let Some((name, parent)) = comps.split_last() else {
+            return Err(Refused("the restore root itself is not removed".into()));
+        };
+        self.deferred.retain(|(d, _)| d.as_slice() != comps);
+        let dir = self.dir(parent)?;
+        let result = match rustix::fs::unlinkat(dir, name.as_slice(), AtFlags::empty()) {
+            Err(Errno::ISDIR | Errno::PERM) => {
+                rustix::fs::unlinkat(dir, name.as_slice(), AtFlags::REMOVEDIR)
+            }
+            other => other,
+        };
+        // The handle cache may hold the directory just removed.
+        self.open.truncate(parent.len());
+        result.map_err(|e| refused(comps, format!("cannot remove it: {e}")))
+    }
+
     /// Applies the deferred directory metadata, deepest directories first.
     pub(crate) fn finish(mut self) -> Vec<Refused> {
         let mut deferred = std::mem::take(&mut self.deferred);

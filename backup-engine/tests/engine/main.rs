@@ -10,6 +10,7 @@ mod catalog;
 mod policy;
 mod scenario;
 mod tree;
+mod types;
 mod walk;
 
 use std::time::{Duration, SystemTime};

@@ -433,7 +433,7 @@ fn end_of_medium_at_every_position_of_the_first_cartridge() {
     assert!(objects >= 10, "{objects} records");
     for (kind, at) in (0..objects)
         .map(|k| ("early warning", k))
-        .chain((1..objects).map(|k| ("physical end", k)))
+        .chain((0..objects).map(|k| ("physical end", k)))
     {
         let case = dir.path().join(format!("{}-{at}", kind.replace(' ', "-")));
         let lib = small_library(&case, 4);
@@ -677,4 +677,43 @@ fn names_that_are_not_utf8_survive_exactly() {
         b"latin-1 names"
     );
     assert_eq!(std::fs::read(restored.join("plain")).unwrap(), b"plain");
+}
+#[test]
+fn a_continuation_cartridge_that_refuses_its_first_block_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    tree::make(&src, 1_500_000, 5);
+    let lib = small_library(dir.path(), 5);
+    let mut early = tape_core::vtl::CartridgeFaults::default();
+    early.early_warning_at = Some(6);
+    lib.set_cartridge_faults(&VolumeTag::new("VT0001").unwrap(), early)
+        .unwrap();
+    let mut dead = tape_core::vtl::CartridgeFaults::default();
+    dead.physical_end_at = Some(0);
+    lib.set_cartridge_faults(&VolumeTag::new("VT0002").unwrap(), dead)
+        .unwrap();
+    let catalog = Catalog::in_memory().unwrap();
+    let out = dir.path().join("out");
+    let (report, restore, events) = round_trip(&lib, &src, &out, &catalog);
+    assert_eq!(
+        report.outcome,
+        BackupOutcome::Complete,
+        "{:?}",
+        events.lines()
+    );
+    let used: Vec<(u16, String)> = report
+        .media
+        .iter()
+        .map(|m| (m.sequence, m.barcode.clone().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        used[..2],
+        [(1, "VT0001".to_owned()), (2, "VT0003".to_owned())],
+        "VT0002 took nothing: {used:?}"
+    );
+    assert!(restore.is_clean(), "{restore:?}\n{:?}", events.lines());
+    assert_eq!(
+        tree::describe(&out.join(src.strip_prefix("/").unwrap())),
+        tree::describe(&src)
+    );
 }

@@ -14,6 +14,7 @@
 //!
 //! Each header starts on a 4-byte boundary; the last stream of a DBLK is `SPAD`.
 
+pub mod dumpdir;
 pub mod frame;
 pub mod special;
 pub mod unix;

@@ -78,7 +78,8 @@ impl<S: FddSpool> MediaWriter<S> {
         self.last_eset = Some(dblk);
         self.last_counts = Some(set);
         self.espb_cbid = cbid;
-        // Without an ESPB the ESETs take the next Control Block ID (frame_align adjusts it).
+        self.espb_written = false;
+        // Without an ESPB the ESETs take the next Control Block ID (framing an ESPB adjusts it).
         self.eset_cbid = cbid;
         self.jobs.push_back(Job::AlignPhysical { cbid });
         self.jobs.push_back(Job::Marker(Marker::ClosingStart));
@@ -86,7 +87,7 @@ impl<S: FddSpool> MediaWriter<S> {
         self.jobs.push_back(Job::Filemark);
         let eset1 = self.eset_job(Role::Eset1, false);
         self.jobs.push_back(eset1);
-        self.push_eset_tail(None);
+        self.push_eset_tail(None, None);
         Ok(())
     }
 
@@ -112,8 +113,8 @@ impl<S: FddSpool> MediaWriter<S> {
 
     /// Everything after the first ESET: catalog streams, second ESET, filemark.
     /// `fdd_from`: `None` = whole FDD; `Some(None)` = FDD already complete; `Some(Some(o))` =
-    /// continue from spool offset `o`.
-    fn push_eset_tail(&mut self, fdd_from: Option<Option<u64>>) {
+    /// continue from spool offset `o`. `eset2`: the second ESET when it is a copy (`ESET*`).
+    fn push_eset_tail(&mut self, fdd_from: Option<Option<u64>>, eset2: Option<Job>) {
         if self.opts.catalog {
             match fdd_from {
                 None => self.jobs.push_back(Job::Fdd {
@@ -128,7 +129,7 @@ impl<S: FddSpool> MediaWriter<S> {
             }
             self.jobs.push_back(Job::SetMap);
             self.jobs.push_back(Job::Spad { physical: true });
-            let eset2 = self.eset_job(Role::Eset2, false);
+            let eset2 = eset2.unwrap_or_else(|| self.eset_job(Role::Eset2, false));
             self.jobs.push_back(eset2);
         }
         self.jobs.push_back(Job::Spad { physical: true });
@@ -150,14 +151,18 @@ impl<S: FddSpool> MediaWriter<S> {
             self.jobs.push_back(Job::Spad { physical: true });
             self.jobs.push_back(Job::Filemark);
         }
+        // ESETs already written are repeated as `ESET*` copies: the set they close may be an
+        // earlier one than the set being closed now (its ID, FDD location and body are theirs).
+        let copy = |j: &DblkJob| {
+            let mut j = j.clone();
+            j.dblk.header.attributes |= BlockAttributes::CONTINUATION;
+            Job::Dblk(Box::new(j))
+        };
         let eset1 = match &c.eset1 {
-            Some(j) => {
-                let mut j = (**j).clone();
-                j.dblk.header.attributes |= BlockAttributes::CONTINUATION;
-                Job::Dblk(Box::new(j))
-            }
+            Some(j) => copy(j),
             None => self.eset_job(Role::Eset1, false),
         };
+        let eset2 = c.eset2.as_deref().map(copy);
         self.jobs.push_back(eset1);
         let spool_len = self.spool.len();
         let fdd_from = match c.fdd_written {
@@ -166,7 +171,7 @@ impl<S: FddSpool> MediaWriter<S> {
             Some(w) if w >= spool_len => Some(None),
             Some(w) => Some(Some(w)),
         };
-        self.push_eset_tail(fdd_from);
+        self.push_eset_tail(fdd_from, eset2);
         let out = self.jobs.drain(..).collect();
         self.jobs.extend(saved);
         out
@@ -175,12 +180,10 @@ impl<S: FddSpool> MediaWriter<S> {
     /// ESPB + physical SPAD when the set body does not end on a physical block boundary.
     pub(super) fn frame_align(&mut self, cbid: u32) {
         if self.pos.is_multiple_of(self.phys) {
-            self.eset_cbid = cbid;
             return;
         }
         let mut espb = Dblk::new(Body::Espb);
         espb.header.cbid = cbid;
-        self.eset_cbid = cbid.wrapping_add(1);
         self.jobs.push_front(Job::Spad { physical: true });
         self.jobs.push_front(Job::Dblk(Box::new(DblkJob {
             dblk: espb,
@@ -287,5 +290,11 @@ impl<S: FddSpool> MediaWriter<S> {
             media_family_id: self.opts.media_family_id,
             entries,
         })
+    }
+
+    /// Everything framed but not written is dropped: an ESPB among it no longer counts for the
+    /// ESETs' Control Block ID (it takes the ESPB's ID again unless an ESPB is framed anew).
+    pub(super) fn forget_unwritten_espb(&mut self) {
+        self.eset_cbid = self.espb_cbid.wrapping_add(u32::from(self.espb_written));
     }
 }

@@ -123,6 +123,9 @@ impl<S: FddSpool> MediaWriter<S> {
         if last_eset {
             self.last_eset_pba = Some(pos / self.phys);
         }
+        if t == BlockType::ESPB {
+            self.espb_written = true;
+        }
         let in_catalog = matches!(t, BlockType::VOLB | BlockType::DIRB | BlockType::FILE);
         if (in_catalog || t == BlockType::SSET) && !continuation {
             self.placements.push_back(super::Placement {
@@ -143,8 +146,30 @@ impl<S: FddSpool> MediaWriter<S> {
 
     /// Drops everything framed but not acknowledged (the medium ended during EOM processing).
     pub(super) fn discard_unacked(&mut self) {
+        self.forget_unwritten_filemarks();
+        self.forget_unwritten_espb();
         self.log.clear();
         self.buf.clear();
         self.pos = self.acked;
+    }
+
+    /// The filemarks framed but not acknowledged (the log after [`MediaWriter::commit`]) are not
+    /// on the medium: drop their PBAs from the SFMB list and give their SFMB Control Block IDs
+    /// back, so that the SFMBs actually written stay numbered 1, 2, … (mtf.md §4.10).
+    pub(super) fn forget_unwritten_filemarks(&mut self) {
+        let mut soft = 0u32;
+        let mut all = 0usize;
+        for item in &self.log {
+            match item.kind {
+                LogKind::SoftFilemark => {
+                    soft += 1;
+                    all += 1;
+                }
+                LogKind::HardFilemark => all += 1,
+                _ => {}
+            }
+        }
+        self.next_sfmb_id = self.next_sfmb_id.wrapping_sub(soft);
+        self.filemarks.drain(..all.min(self.filemarks.len()));
     }
 }

@@ -14,6 +14,8 @@ use crate::stream::StreamHeader;
 pub(crate) struct Closing {
     pub(crate) first_filemark: bool,
     pub(crate) eset1: Option<Box<DblkJob>>,
+    /// The second ESET (Type 1 catalog) as written.
+    pub(crate) eset2: Option<Box<DblkJob>>,
     /// Spool bytes written (after the TFDD header).
     pub(crate) fdd_written: Option<u64>,
     pub(crate) closed: bool,
@@ -86,7 +88,7 @@ impl Context {
                     ..Closing::default()
                 });
             }
-            LogKind::Marker(Marker::HeaderDone) => {}
+            LogKind::Marker(Marker::HeaderDone | Marker::ContinuationDone) => {}
             LogKind::Marker(Marker::SetClosed) => {
                 if let Some(c) = &mut self.closing {
                     c.closed = true;
@@ -104,6 +106,11 @@ impl Context {
             (_, Role::Eset1) => {
                 if let Some(c) = &mut self.closing {
                     c.eset1 = Some(Box::new(job.clone()));
+                }
+            }
+            (_, Role::Eset2) => {
+                if let Some(c) = &mut self.closing {
+                    c.eset2 = Some(Box::new(job.clone()));
                 }
             }
             (_, Role::Sset) => {

@@ -31,7 +31,12 @@ impl<S: FddSpool> MediaWriter<S> {
             }
         }
         if self.state == State::Closing && self.ready.is_none() && self.jobs.is_empty() {
-            self.state = State::NeedMedium;
+            if self.buf.is_empty() {
+                self.state = State::NeedMedium;
+            } else {
+                // The closing SFMB (soft filemarks) ends a partial unit: write it too.
+                self.flush_partial()?;
+            }
         }
         Ok(())
     }
@@ -221,9 +226,13 @@ impl<S: FddSpool> MediaWriter<S> {
                 }
                 h.fla = self.fla_at(pos);
             }
+            // A copy of an ESET already written (`ESET*`) keeps the Control Block ID of its set,
+            // which need not be the set being closed now (mtf.md §9.4 cases i/j, §9.5 p/q).
             Role::Eset1 | Role::Eset2 => {
                 h.fla = 0;
-                h.cbid = self.eset_cbid;
+                if !continuation {
+                    h.cbid = self.eset_cbid;
+                }
             }
             Role::Eotm => h.fla = 0,
             Role::Sfmb => {
@@ -236,10 +245,13 @@ impl<S: FddSpool> MediaWriter<S> {
         match &mut job.dblk.body {
             Body::Sset(s) => s.pba = pba,
             Body::Eset(e) if job.role == Role::Eset2 => {
-                e.fdd_pba = self.fdd_pba.0;
-                e.fdd_media_sequence = self.fdd_pba.1;
+                if !continuation {
+                    e.fdd_pba = self.fdd_pba.0;
+                    e.fdd_media_sequence = self.fdd_pba.1;
+                }
                 e.set_map_pba = self.tsmp_pba;
             }
+            Body::Espb => self.eset_cbid = h.cbid.wrapping_add(1),
             Body::Eotm(e) => match self.last_eset_pba {
                 Some(p) => e.last_eset_pba = p,
                 None => job.dblk.header.attributes |= BlockAttributes::EOTM_NO_ESET_PBA,

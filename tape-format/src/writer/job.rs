@@ -40,6 +40,9 @@ pub(crate) enum Marker {
     SetClosed,
     /// The media header (TAPE, SPAD, filemark) ends here.
     HeaderDone,
+    /// The continuation prefix of a continuation medium ends here (mtf.md §9): until this marker
+    /// is on the medium, the medium holds nothing of the logical position it re-establishes.
+    ContinuationDone,
 }
 
 /// A unit of pending work.

@@ -22,7 +22,9 @@
 //!    EOTM, filemark), change the medium, call [`MediaWriter::continue_on_new_medium`] and drain
 //!    again; then carry on with input calls. After `Overflow` skip `end_of_medium` (nothing more
 //!    fits): [`MediaWriter::needs_medium`] is already true. Everything that was not written is
-//!    re-framed on the new medium behind the continuation blocks (mtf.md §9).
+//!    re-framed on the new medium behind the continuation blocks (mtf.md §9). A new medium that
+//!    refuses even its first block ([`Outcome::Overflow`] at [`MediaWriter::position`] 0) is
+//!    replaced the same way: the next one takes its sequence number.
 //! 5. [`MediaWriter::finish`] checks that every set was closed and every output drained.
 
 mod closing;
@@ -210,16 +212,22 @@ pub struct MediaWriter<S: FddSpool = MemorySpool> {
     tsmp_pba: u64,
     /// Input-side stream: CSUM accumulator when requested.
     csum: Option<Csum32>,
-    /// Control Block ID of the ESETs of the set being closed.
+    /// Control Block ID of the ESETs of the set being closed: `espb_cbid`, or the next one once
+    /// its ESPB is framed.
     eset_cbid: u32,
     /// Control Block ID reserved for the ESPB of the set being closed.
     espb_cbid: u32,
+    /// The ESPB of the set being closed is on the medium.
+    espb_written: bool,
     /// The ESET of the set being (or last) closed, for regeneration on a continuation medium.
     last_eset: Option<crate::block::Dblk>,
     /// Counts of the set being (or last) closed, for its Set Map entries.
     last_counts: Option<SetState>,
     /// Context to resume from on the next medium, and what to re-frame there.
     resume: Option<span::Resume>,
+    /// The continuation prefix framed on the current medium (what `resume` was when it started),
+    /// kept until its end marker is acknowledged.
+    continuation: Option<span::Resume>,
     /// The current medium's TAPE is a continuation TAPE.
     tape_continuation: bool,
     /// A set is being closed early ([`MediaWriter::abort_set`]): early warnings are expected.
@@ -288,9 +296,11 @@ impl<S: FddSpool> MediaWriter<S> {
             csum: None,
             eset_cbid: 0,
             espb_cbid: 0,
+            espb_written: false,
             last_eset: None,
             last_counts: None,
             resume: None,
+            continuation: None,
             tape_continuation: false,
             aborting: false,
             placements: VecDeque::new(),

@@ -14,6 +14,14 @@
 //! * during or after end-of-set processing (cases g–j, k–q): `SSET*` with `MTF_EOS_AT_EOM`,
 //!   filemark, the ESET again (`ESET*` if it was already written), the rest of the FDD (from the
 //!   spool offset reached) and always the whole Set Map, second ESET, filemark.
+//!
+//! The continuation DBLKs only re-establish the context of the split point: until all of them
+//! (up to [`Marker::ContinuationDone`]) are on the new medium, that medium holds nothing of the
+//! logical position. When it ends before that — a damaged cartridge refusing its very first
+//! block, or early warning / physical end among the continuation blocks — the medium after it
+//! gets the same continuation DBLKs, context and FLA anchor again, followed by what came after
+//! them; a medium that took nothing at all is not part of the family, so its successor keeps its
+//! sequence number.
 
 use super::context::{Closing, Context};
 use super::job::{DblkJob, Job, LogItem, LogKind, Marker, Role};
@@ -39,6 +47,11 @@ pub(super) struct Resume {
     prefix_len: usize,
     /// Nothing reached the previous medium: start it again with the same sequence number.
     restart: bool,
+    /// The prefix only re-establishes `ctx` and the rest follows it unchanged, so while the
+    /// prefix is not wholly on the next medium, that medium still holds nothing of the logical
+    /// position: ending it then re-frames this same prefix and the rest behind it. `false` for
+    /// unfinished end-of-set processing, which is regenerated from the committed context.
+    replayable: bool,
 }
 
 impl<S: FddSpool> MediaWriter<S> {
@@ -86,14 +99,23 @@ impl<S: FddSpool> MediaWriter<S> {
             call: "continue_on_new_medium",
             reason: "nothing to resume",
         })?;
-        if !resume.restart {
+        let Resume {
+            ctx,
+            mut jobs,
+            fla_span,
+            in_body,
+            prefix_len,
+            restart,
+            replayable,
+        } = resume;
+        if !restart {
             self.seq = self.seq.wrapping_add(1);
             self.tape_continuation = true;
         }
         self.medium = medium;
         self.reset_medium();
-        self.front = resume.ctx.clone();
-        self.committed = resume.ctx;
+        self.front = ctx.clone();
+        self.committed = ctx.clone();
         let tape = self.tape_job(self.tape_continuation);
         let head = vec![
             tape,
@@ -102,14 +124,27 @@ impl<S: FddSpool> MediaWriter<S> {
             Job::Marker(Marker::HeaderDone),
         ];
         let x = self.measure(&head, 0);
-        let r = self.measure(&resume.jobs[..resume.prefix_len], x);
-        self.anchor = if resume.in_body {
-            (x + (r - x) / self.flb * self.flb, resume.fla_span)
+        let r = self.measure(&jobs[..prefix_len], x);
+        self.anchor = if in_body {
+            (x + (r - x) / self.flb * self.flb, fla_span)
         } else {
-            (x + self.flb, resume.fla_span)
+            (x + self.flb, fla_span)
         };
+        // Until the prefix is acknowledged, a further end of medium starts over from it.
+        self.continuation = replayable.then(|| Resume {
+            ctx,
+            jobs: jobs[..prefix_len].to_vec(),
+            fla_span,
+            in_body,
+            prefix_len,
+            restart: false,
+            replayable,
+        });
+        if replayable {
+            jobs.insert(prefix_len, Job::Marker(Marker::ContinuationDone));
+        }
         self.jobs.extend(head);
-        self.jobs.extend(resume.jobs);
+        self.jobs.extend(jobs);
         self.state = State::Writing;
         Ok(())
     }
@@ -194,6 +229,8 @@ impl<S: FddSpool> MediaWriter<S> {
     pub(super) fn take_tail(&mut self) -> Result<(), WriteError> {
         // Zero-length items framed at the split point (markers) are part of the old medium.
         self.commit()?;
+        self.forget_unwritten_filemarks();
+        self.forget_unwritten_espb();
         let s = self.acked;
         let espb = self.espb_cbid;
         let mut items: Vec<LogItem> = self.log.drain(..).collect();
@@ -211,6 +248,21 @@ impl<S: FddSpool> MediaWriter<S> {
             items.clear();
             pending.drain(..=i);
         }
+        // The continuation prefix framed on this medium is not wholly on it: this medium holds
+        // nothing of the logical position yet, and the next one starts over from that prefix
+        // (and its context and FLA anchor) with whatever followed it.
+        let marker = Marker::ContinuationDone;
+        let replay = self.continuation.take().filter(|_| {
+            if let Some(i) = items.iter().position(|i| i.kind == LogKind::Marker(marker)) {
+                items.drain(..=i);
+            } else if let Some(i) = pending.iter().position(|j| *j == Job::Marker(marker)) {
+                items.clear();
+                pending.drain(..=i);
+            } else {
+                return false;
+            }
+            true
+        });
         let restart = s == 0;
         // End-of-set processing that had not started re-checks the physical alignment.
         let pending: Vec<Job> = pending
@@ -236,6 +288,19 @@ impl<S: FddSpool> MediaWriter<S> {
             let b = to_usize(it.end.saturating_sub(s));
             buf.get(a..b).map(<[u8]>::to_vec).unwrap_or_default()
         };
+        if let Some(prefix) = replay {
+            let mut jobs = prefix.jobs;
+            let prefix_len = jobs.len();
+            jobs.extend(items.iter().flat_map(|i| convert(i, &data, espb)));
+            jobs.extend(pending);
+            self.resume = Some(Resume {
+                jobs,
+                prefix_len,
+                restart,
+                ..prefix
+            });
+            return Ok(());
+        }
         let mut ctx = ctx;
         if ctx.closing.is_none() && ctx.sset.is_some() && body_done(&ctx, &items, &pending) {
             // All data of the set are on the old medium (EOM cases g/h): the new medium gets
@@ -248,9 +313,10 @@ impl<S: FddSpool> MediaWriter<S> {
         let resume = match &ctx.closing {
             Some(c) => {
                 let fla = c.body_end_fla;
+                let closed = c.closed;
                 let mut jobs = self.closing_continuation(&ctx);
                 let prefix_len = jobs.len();
-                if c.closed {
+                if closed {
                     jobs.extend(
                         items
                             .iter()
@@ -266,6 +332,7 @@ impl<S: FddSpool> MediaWriter<S> {
                     in_body: false,
                     prefix_len,
                     restart,
+                    replayable: closed,
                 }
             }
             None if ctx.sset.is_some() => {
@@ -280,6 +347,7 @@ impl<S: FddSpool> MediaWriter<S> {
                     in_body: true,
                     prefix_len,
                     restart,
+                    replayable: true,
                 }
             }
             None => {
@@ -293,6 +361,7 @@ impl<S: FddSpool> MediaWriter<S> {
                     in_body: false,
                     prefix_len: 0,
                     restart,
+                    replayable: true,
                 }
             }
         };

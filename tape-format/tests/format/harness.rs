@@ -27,6 +27,13 @@ pub(crate) struct Trigger {
     pub(crate) every_medium: bool,
     /// The drive reports Overflow but the block did reach the medium (duplicates on re-framing).
     pub(crate) overflow_written: bool,
+    /// This medium (1-based, counting every medium offered) refuses its very first output.
+    pub(crate) dead_medium: Option<usize>,
+    /// `(medium, index)`: that output of that medium (1-based, counting every medium offered)
+    /// overflows.
+    pub(crate) overflow_on: Option<(usize, usize)>,
+    /// `(medium, index)`: that output of that medium reports early warning.
+    pub(crate) ew_on: Option<(usize, usize)>,
 }
 
 /// The simulated family.
@@ -39,6 +46,15 @@ pub(crate) struct Drive {
 impl Drive {
     fn outcome(&self, index: usize) -> Outcome {
         let m = self.media.len();
+        if self.trigger.dead_medium == Some(m) && index == 0 {
+            return Outcome::Overflow;
+        }
+        if self.trigger.overflow_on == Some((m, index)) {
+            return Outcome::Overflow;
+        }
+        if self.trigger.ew_on == Some((m, index)) {
+            return Outcome::EarlyWarning;
+        }
         if m > 1 && !self.trigger.every_medium {
             return Outcome::Written;
         }
@@ -344,4 +360,82 @@ fn handle(e: Event<'_>, out: &mut ReadBack, cur: &mut Option<TFile>, dir: &mut V
         }
         _ => {}
     }
+}
+
+/// The DBLK headers on a medium, in order: `(offset, type, FLA, Control Block ID, attributes)`,
+/// found at every FLB boundary of the medium's bytes (filemarks contribute nothing).
+pub(crate) fn dblks(medium: &[Rec], flb: usize) -> Vec<(usize, String, u64, u32, u32)> {
+    use tape_format::block::Header;
+    use tape_format::decoded::Decoded;
+    let data: Vec<u8> = medium
+        .iter()
+        .flat_map(|r| match r {
+            Rec::Block(b) => b.clone(),
+            Rec::Filemark => Vec::new(),
+        })
+        .collect();
+    (0..data.len())
+        .step_by(flb)
+        .filter_map(|off| match Header::decode(&data[off..]) {
+            Ok(Decoded::Complete { value: (h, _), .. }) => Some((
+                off,
+                h.block_type.to_string(),
+                h.fla,
+                h.cbid,
+                h.attributes.bits(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Header rules of mtf.md §4.11/§6.5 over a whole family, in order: TAPE and EOTM FLA 0, CBID 0;
+/// SFMBs numbered 1, 2, … across the family with FLA = own PBA; in each set SSET 0 and every
+/// further DBLK +1 (continuation copies repeat an earlier ID), all ESETs of the set the next ID.
+/// Returns the violations, and the `(type, FLA, CBID)` of the non-continuation VOLB/DIRB/FILEs.
+pub(crate) fn check_ids(
+    media: &[Vec<Rec>],
+    flb: usize,
+    phys: usize,
+) -> (Vec<String>, Vec<(String, u64, u32)>) {
+    const CONTINUATION: u32 = 1;
+    let mut bad = Vec::new();
+    let mut objects = Vec::new();
+    let mut sfmb = 1;
+    let mut next = 0;
+    for (m, medium) in media.iter().filter(|m| !m.is_empty()).enumerate() {
+        for (off, t, fla, cbid, attrs) in dblks(medium, flb) {
+            let cont = attrs & CONTINUATION != 0;
+            let here = format!("medium {m} @{off}: {t} FLA {fla} CBID {cbid} attrs {attrs:#x}");
+            let ok = match t.as_str() {
+                "TAPE" | "EOTM" => fla == 0 && cbid == 0,
+                "SFMB" => {
+                    let ok = cbid == sfmb && fla == (off / phys) as u64;
+                    sfmb += 1;
+                    ok
+                }
+                "SSET" if cont => cbid == 0,
+                "SSET" => {
+                    next = 1;
+                    cbid == 0 && fla == 0
+                }
+                "ESET" => cbid == next && fla == 0,
+                "VOLB" | "DIRB" | "FILE" | "CFIL" | "ESPB" if cont => cbid < next,
+                "VOLB" | "DIRB" | "FILE" | "CFIL" | "ESPB" => {
+                    let ok = cbid == next;
+                    next += 1;
+                    if t != "ESPB" {
+                        objects.push((t.clone(), fla, cbid));
+                    }
+                    ok
+                }
+                // Not a DBLK: stream data that happens to look like a header.
+                _ => continue,
+            };
+            if !ok {
+                bad.push(here);
+            }
+        }
+    }
+    (bad, objects)
 }

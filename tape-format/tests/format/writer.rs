@@ -96,6 +96,7 @@ fn check_every_position(opts: WriterOptions, overflow: bool) {
         let used = media.iter().filter(|m| !m.is_empty()).count();
         let seqs: Vec<u16> = (1..=used as u16).collect();
         assert_eq!(back.media_seen, seqs, "k={k}");
+        check_headers(&opts, &media, &format!("k={k} overflow={overflow}"));
     }
 }
 
@@ -144,6 +145,236 @@ fn overflow_at_every_output_with_catalog() {
     check_every_position(tape_4k_catalog(), true);
 }
 
+/// Header rules over the family (mtf.md §4.11, §6.5) and the FLAs and Control Block IDs of the
+/// VOLB/DIRB/FILEs: the same as when the job fits on one medium.
+fn check_headers(opts: &WriterOptions, media: &[Vec<Rec>], ctx: &str) {
+    let flb = usize::from(opts.flb_size);
+    let phys = opts.physical_block_size;
+    let (bad, objects) = check_ids(media, flb, phys);
+    assert_eq!(bad, Vec::<String>::new(), "{ctx}");
+    let single = write_family(opts.clone(), &sample_sets(), Trigger::default());
+    let (bad1, objects1) = check_ids(&single, flb, phys);
+    assert_eq!(bad1, Vec::<String>::new(), "{ctx} (one medium)");
+    assert_eq!(objects, objects1, "{ctx}: FLAs/IDs of VOLB, DIRB, FILE");
+}
+
+/// Early warning anywhere on medium 1, then medium 2 refuses even its first block (a damaged
+/// cartridge): medium 3 takes over as sequence 2 and the family still reads back whole. The
+/// same with physical end (no early warning) on medium 1.
+fn check_dead_continuation(opts: WriterOptions) {
+    let sets = sample_sets();
+    let want: Vec<TFile> = sets.concat();
+    let n = outputs(&opts);
+    for overflow in [false, true] {
+        for k in 0..n {
+            let trigger = Trigger {
+                ew_at: (!overflow).then_some(k),
+                overflow_at: overflow.then_some(k),
+                dead_medium: Some(2),
+                ..Trigger::default()
+            };
+            let media = write_family(opts.clone(), &sets, trigger);
+            let back = read_family(&media);
+            let ctx = format!("k={k} overflow={overflow}");
+            assert_eq!(back.damaged, Vec::<String>::new(), "{ctx}");
+            assert_eq!(summary(&back.files), summary(&want), "{ctx}");
+            for (got, exp) in back.files.iter().zip(&want) {
+                assert_eq!(got, exp, "{ctx}");
+            }
+            assert_eq!(back.files.len(), want.len(), "{ctx}");
+            assert_eq!(back.set_ends, 2, "{ctx}");
+            check_catalog(&opts, &back, &ctx);
+            let used = media.iter().filter(|m| !m.is_empty()).count();
+            assert_eq!(
+                back.media_seen,
+                (1..=used as u16).collect::<Vec<_>>(),
+                "{ctx}"
+            );
+            check_headers(&opts, &media, &ctx);
+        }
+    }
+}
+
+#[test]
+fn a_continuation_medium_refusing_its_first_block_is_replaced_tape() {
+    check_dead_continuation(small_tape());
+}
+
+#[test]
+fn a_continuation_medium_refusing_its_first_block_is_replaced_with_catalog() {
+    check_dead_continuation(tape_4k_catalog());
+}
+
+#[test]
+fn a_continuation_medium_refusing_its_first_block_is_replaced_bkf() {
+    check_dead_continuation(bkf_small());
+    check_dead_continuation(bkf_small().with_catalog(true));
+}
+
+#[test]
+fn a_continuation_medium_refusing_its_first_block_is_replaced_large_units() {
+    // Several physical blocks per output: more than the header is framed before the refusal.
+    check_dead_continuation(WriterOptions::default().sizes(512, 1024, 4096).family(3));
+    check_dead_continuation(
+        WriterOptions::bkf()
+            .sizes(512, 1024, 8192)
+            .family(4)
+            .with_catalog(true),
+    );
+}
+
+/// The medium that took nothing leaves no trace: the media after it are, byte for byte, those of
+/// the same family written without it (same sequence numbers, FLAs, Control Block IDs, SFMBs).
+#[test]
+fn a_dead_continuation_medium_leaves_no_trace() {
+    let sets = sample_sets();
+    for opts in [
+        small_tape(),
+        small_tape().with_catalog(true),
+        tape_4k_catalog(),
+        bkf_small(),
+        bkf_small().with_catalog(true),
+        WriterOptions::default()
+            .sizes(512, 1024, 4096)
+            .family(3)
+            .with_catalog(true),
+        WriterOptions::bkf().sizes(1024, 1024, 8192).family(4),
+        WriterOptions::bkf().family(9).with_catalog(true),
+    ] {
+        for overflow in [false, true] {
+            for k in 0..outputs(&opts) {
+                let plain = Trigger {
+                    ew_at: (!overflow).then_some(k),
+                    overflow_at: overflow.then_some(k),
+                    ..Trigger::default()
+                };
+                let without = write_family(opts.clone(), &sets, plain);
+                let with = write_family(
+                    opts.clone(),
+                    &sets,
+                    Trigger {
+                        dead_medium: Some(2),
+                        ..plain
+                    },
+                );
+                let ctx = format!("k={k} overflow={overflow} {opts:?}");
+                if without.len() == 1 {
+                    assert_eq!(with, without, "{ctx}");
+                    continue;
+                }
+                assert_eq!(with.len(), without.len() + 1, "{ctx}");
+                assert!(with[1].is_empty(), "{ctx}");
+                assert!(with[0] == without[0], "{ctx}: medium 1");
+                assert!(
+                    with[2..] == without[1..],
+                    "{ctx}: the media after the dead one"
+                );
+            }
+        }
+    }
+}
+
+/// A second end of medium while medium 2 is still writing its header and continuation blocks
+/// (early warning or physical end at each of its first outputs), and a medium refusing its first
+/// block before or after it: each next medium starts over from the same continuation blocks.
+#[test]
+fn end_of_medium_inside_the_continuation_blocks() {
+    let sets = sample_sets();
+    let want: Vec<TFile> = sets.concat();
+    for opts in [
+        small_tape(),
+        tape_4k_catalog(),
+        bkf_small().with_catalog(true),
+        WriterOptions::bkf().sizes(512, 1024, 8192).family(4),
+    ] {
+        for overflow in [false, true] {
+            for k in 0..outputs(&opts) {
+                let first = Trigger {
+                    ew_at: (!overflow).then_some(k),
+                    overflow_at: overflow.then_some(k),
+                    ..Trigger::default()
+                };
+                let mut triggers = vec![Trigger {
+                    dead_medium: Some(2),
+                    overflow_on: Some((3, 0)),
+                    ..first
+                }];
+                for i in 0..6 {
+                    triggers.extend([
+                        Trigger {
+                            overflow_on: Some((2, i)),
+                            dead_medium: Some(3),
+                            ..first
+                        },
+                        Trigger {
+                            ew_on: Some((2, i)),
+                            dead_medium: Some(3),
+                            ..first
+                        },
+                        Trigger {
+                            dead_medium: Some(2),
+                            overflow_on: Some((3, i)),
+                            ..first
+                        },
+                        Trigger {
+                            dead_medium: Some(2),
+                            ew_on: Some((3, i)),
+                            overflow_on: Some((4, 0)),
+                            ..first
+                        },
+                    ]);
+                }
+                for trigger in triggers {
+                    let media = write_family(opts.clone(), &sets, trigger);
+                    let back = read_family(&media);
+                    let ctx = format!("{trigger:?} catalog={}", opts.catalog);
+                    assert_eq!(back.damaged, Vec::<String>::new(), "{ctx}");
+                    assert_eq!(summary(&back.files), summary(&want), "{ctx}");
+                    assert!(back.files == want, "{ctx}: metadata differs");
+                    assert_eq!(back.set_ends, 2, "{ctx}");
+                    check_catalog(&opts, &back, &ctx);
+                    let used = media.iter().filter(|m| !m.is_empty()).count();
+                    let seqs: Vec<u16> = (1..=used as u16).collect();
+                    assert_eq!(back.media_seen, seqs, "{ctx}");
+                    check_headers(&opts, &media, &ctx);
+                }
+            }
+        }
+    }
+}
+
+/// With soft filemarks the end-of-medium sequence (SFMB, EOTM, SFMB) is written even when it
+/// does not fill a write unit (a `.bkf` is written 1 MiB at a time).
+#[test]
+fn bkf_end_of_medium_is_written_whole() {
+    for opts in [
+        WriterOptions::bkf().family(9),
+        WriterOptions::bkf().sizes(1024, 1024, 8192).family(4),
+    ] {
+        let media = write_family(
+            opts.clone(),
+            &sample_sets(),
+            Trigger {
+                ew_at: Some(0),
+                ..Trigger::default()
+            },
+        );
+        assert!(media.len() >= 2);
+        let kinds: Vec<String> = dblks(&media[0], 1024)
+            .into_iter()
+            .map(|(_, t, ..)| t)
+            .collect();
+        assert!(
+            kinds.ends_with(&["SFMB".into(), "EOTM".into(), "SFMB".into()]),
+            "{kinds:?}"
+        );
+        let back = read_family(&media);
+        assert_eq!(back.damaged, Vec::<String>::new());
+        assert_eq!(back.files, sample_sets().concat());
+        check_headers(&opts, &media, "bkf");
+    }
+}
+
 #[test]
 fn families_of_several_media() {
     let sets = sample_sets();
@@ -170,6 +401,7 @@ fn families_of_several_media() {
                 assert_eq!(summary(&back.files), summary(&want), "{ctx}");
                 assert!(back.files == want, "{ctx}");
                 check_catalog(&opts, &back, &ctx);
+                check_headers(&opts, &media, &ctx);
             }
         }
     }

@@ -1,0 +1,122 @@
+//! The "archive bit" Linux lacks: each file's identity and change state as of the last normal or
+//! incremental backup (mtf.md Table 9, ntbackup-and-peers.md §3).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Catalog, CatalogError};
+
+/// What identifies a file's content: a rename, a replacement or a change with the modification
+/// time put back (the change time moves) all show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ArchiveState {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Size.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i64,
+    /// Inode change time, ns since the epoch.
+    pub ctime_ns: i64,
+}
+
+impl ArchiveState {
+    /// A state record.
+    pub fn new(dev: u64, ino: u64, size: u64, mtime_ns: i64, ctime_ns: i64) -> Self {
+        Self {
+            dev,
+            ino,
+            size,
+            mtime_ns,
+            ctime_ns,
+        }
+    }
+}
+
+/// The rows under `root`: the root itself and every path below it.
+fn under(root: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut lo = root.to_vec();
+    lo.push(b'/');
+    let mut hi = root.to_vec();
+    hi.push(b'/' + 1);
+    (lo, hi)
+}
+
+impl Catalog {
+    /// The recorded state of `path`, if any.
+    pub fn archive_state(&self, path: &[u8]) -> Result<Option<ArchiveState>, CatalogError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT dev, ino, size, mtime_ns, ctime_ns FROM archive WHERE path = ?1",
+        )?;
+        Ok(stmt
+            .query_row([path], |r| {
+                Ok(ArchiveState::new(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })
+            .optional()?)
+    }
+
+    /// Records what a running job saw (one transaction).
+    pub fn stage(&self, run: i64, rows: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogError> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO archive_stage (run, path, dev, ino, size, mtime_ns, ctime_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for (path, s) in rows {
+                stmt.execute(params![
+                    run, path, s.dev, s.ino, s.size, s.mtime_ns, s.ctime_ns
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// After a normal or incremental backup: the state under `roots` becomes what the job saw
+    /// (files gone since are forgotten).
+    pub fn commit_archive(
+        &self,
+        run: i64,
+        roots: &[Vec<u8>],
+        set: i64,
+    ) -> Result<(), CatalogError> {
+        let tx = self.conn.unchecked_transaction()?;
+        for root in roots {
+            let (lo, hi) = under(root);
+            tx.execute(
+                "DELETE FROM archive WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
+                params![root, lo, hi],
+            )?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)
+             SELECT path, dev, ino, size, mtime_ns, ctime_ns, ?2 FROM archive_stage WHERE run = ?1",
+            params![run, set],
+        )?;
+        tx.execute("DELETE FROM archive_stage WHERE run = ?1", [run])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets what a job staged (copy, differential and daily backups, or a failed job).
+    pub fn drop_stage(&self, run: i64) -> Result<(), CatalogError> {
+        self.conn
+            .execute("DELETE FROM archive_stage WHERE run = ?1", [run])?;
+        Ok(())
+    }
+
+    /// Number of files with a recorded state.
+    pub fn archive_len(&self) -> Result<u64, CatalogError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM archive", [], |r| r.get(0))?)
+    }
+}

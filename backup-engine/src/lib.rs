@@ -13,10 +13,14 @@
 //!   order, for a restore.
 
 pub mod backup;
+pub mod bks;
 pub mod catalog;
 mod clock;
 mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod media;
+pub mod ntcmd;
 mod operator;
 mod pipeline;
 pub mod policy;

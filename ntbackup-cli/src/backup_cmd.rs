@@ -1,105 +1,339 @@
-//! `ntbackup backup`.
+//! `ntbackup backup`: both syntaxes become one [`Plan`], which [`execute`] runs.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use backup_engine::backup::{
-    BackupContext, BackupJob, BackupOutcome, BackupReport, Overwrite, run_backup,
+    BackupContext, BackupJob, BackupOutcome, BackupReport, BackupType, Overwrite, run_backup,
 };
 use backup_engine::catalog::Catalog;
 use backup_engine::policy::Stop;
 use backup_engine::{Detail, Selection, SystemClock};
 
-use crate::cli::BackupArgs;
+use crate::cli::{BackupArgs, LogArg, MediaArgs, TypeArg};
 use crate::device::TapeSpec;
 use crate::log::Console;
+use crate::logfile::{LogFile, duration, ntbackup_time};
+use crate::pools::{Members, PoolDef, PoolsFile};
+use crate::report::JsonReport;
 use crate::size::show;
 use crate::{exit, home, policies};
 
+/// A backup as the CLI will run it, whichever syntax asked for it.
+pub(crate) struct Plan {
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) exclude: Vec<String>,
+    pub(crate) media: MediaArgs,
+    pub(crate) on_full: Option<String>,
+    pub(crate) job: String,
+    pub(crate) description: String,
+    pub(crate) overwrite: Overwrite,
+    pub(crate) block_size: Option<u64>,
+    pub(crate) catalog_on_tape: bool,
+    pub(crate) verbose: bool,
+    pub(crate) log: LogArg,
+    pub(crate) json: bool,
+    pub(crate) no_progress: bool,
+    pub(crate) pool: Option<PoolChoice>,
+    pub(crate) media_name: String,
+    pub(crate) backup_type: BackupType,
+    /// Said before the job starts (what Windows-only switches mean here).
+    pub(crate) notes: Vec<String>,
+    /// Said before the job starts; they make the exit code at least "warnings".
+    pub(crate) warnings: Vec<String>,
+    /// NTBackup's `/UP`: the default chain asks an operator before it gives up.
+    pub(crate) prompt: bool,
+}
+
+/// The pool a job takes its cartridges from.
+pub(crate) struct PoolChoice {
+    pub(crate) name: String,
+    pub(crate) def: PoolDef,
+    /// `None`: every cartridge of the library (an undefined pool under `/UM`).
+    pub(crate) members: Option<Members>,
+}
+
+/// Resolves `/P name`: a pool of `pools.json`; an unknown name under `/UM` means the embedded
+/// library's cartridges (so NTBackup lines run on a fresh machine).
+pub(crate) fn resolve_pool(
+    name: &str,
+    unmanaged: bool,
+) -> anyhow::Result<(PoolChoice, Option<String>)> {
+    let pools = PoolsFile::load()?;
+    if let Some(def) = pools.get(name) {
+        return Ok((
+            PoolChoice {
+                name: name.to_owned(),
+                def: def.clone(),
+                members: Some(def.barcodes.clone()),
+            },
+            None,
+        ));
+    }
+    if !unmanaged {
+        let known: Vec<&str> = pools.pools.keys().map(String::as_str).collect();
+        anyhow::bail!(
+            "no media pool named {name:?} (known: {}); create it with `ntbackup pool create {name:?} BARCODE...`, \
+             or add /UM to use the first usable cartridge of the embedded library",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        );
+    }
+    Ok((
+        PoolChoice {
+            name: name.to_owned(),
+            def: PoolDef::default(),
+            members: None,
+        },
+        Some(format!(
+            "Media pool {name:?} is not defined in $NTBACKUP_HOME/pools.json: with /UM the job takes the first \
+             usable (blank or expired) cartridge of the embedded library"
+        )),
+    ))
+}
+
+impl From<TypeArg> for BackupType {
+    fn from(t: TypeArg) -> Self {
+        match t {
+            TypeArg::Normal => Self::Normal,
+            TypeArg::Copy => Self::Copy,
+            TypeArg::Incremental => Self::Incremental,
+            TypeArg::Differential => Self::Differential,
+            TypeArg::Daily => Self::Daily,
+        }
+    }
+}
+
+/// `ntbackup backup PATHS …`.
 pub(crate) fn run(args: BackupArgs) -> anyhow::Result<ExitCode> {
-    let mut console = Console::new(if args.verbose {
+    let pool = match &args.pool {
+        Some(name) => Some(resolve_pool(name, false)?.0),
+        None => None,
+    };
+    execute(Plan {
+        paths: args.paths,
+        exclude: args.exclude,
+        media: args.media,
+        on_full: args.on_full,
+        job: args.job.unwrap_or_else(|| "Backup".to_owned()),
+        description: args.description.unwrap_or_default(),
+        overwrite: if args.overwrite {
+            Overwrite::Any
+        } else {
+            Overwrite::Expired
+        },
+        block_size: args.block_size,
+        catalog_on_tape: !args.no_tape_catalog,
+        verbose: args.verbose,
+        log: args.report.log,
+        json: args.report.json,
+        no_progress: args.report.no_progress,
+        pool,
+        media_name: args.media_name.unwrap_or_default(),
+        backup_type: args.backup_type.into(),
+        notes: Vec::new(),
+        warnings: Vec::new(),
+        prompt: false,
+    })
+}
+
+/// Runs a plan: log file, progress, the job, the final report.
+pub(crate) fn execute(plan: Plan) -> anyhow::Result<ExitCode> {
+    let started = SystemTime::now();
+    let mut console = Console::new(if plan.verbose {
         Detail::Full
     } else {
         Detail::Summary
     });
-    let (spec, changer) = match TapeSpec::parse_all(&args.media.tape)? {
-        Some(spec) => (spec, args.media.changer.clone()),
-        None => {
-            let lib = home::default_library()?;
-            console.line(&format!(
-                "Using the embedded virtual library {}",
-                lib.name()
-            ));
-            let dir = lib.dir().to_owned();
-            (
-                TapeSpec::Vtl {
-                    dir: dir.clone(),
-                    drive: 0,
-                },
-                Some(
-                    args.media
-                        .changer
-                        .clone()
-                        .unwrap_or_else(|| format!("vtl:{}", dir.display())),
-                ),
-            )
-        }
+    console.log = match plan.log {
+        LogArg::N => None,
+        LogArg::S => Some((LogFile::next()?, Detail::Summary)),
+        LogArg::F => Some((LogFile::next()?, Detail::Full)),
     };
+    let log_file = console.log.as_ref().map(|(f, _)| f.path().to_owned());
+    let result = go(&plan, &mut console);
+    console.finish_progress();
+    let mut json = JsonReport::new(&plan, started, log_file);
+    json.warnings.extend(plan.warnings.iter().cloned());
+    match result {
+        Ok(report) => {
+            let code = finish(&mut console, &plan, &report, started);
+            json.warnings.extend(console.warnings.iter().cloned());
+            json.fill(&report, code);
+            if plan.json {
+                json.print();
+            }
+            Ok(exit::code(code))
+        }
+        Err(e) => {
+            console.line(&format!("Error: {e:#}"));
+            console.line("The operation did not successfully complete.");
+            json.warnings.extend(console.warnings.iter().cloned());
+            json.failed(&e);
+            if plan.json {
+                json.print();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The drive and changer: the pool's library, `--tape`/`--changer`, or the embedded library.
+fn devices(plan: &Plan, said: &mut Vec<String>) -> anyhow::Result<(TapeSpec, Option<String>)> {
+    let (tapes, changer) = match &plan.pool {
+        Some(p) => (p.def.tape.iter().cloned().collect(), p.def.changer.clone()),
+        None => (plan.media.tape.clone(), plan.media.changer.clone()),
+    };
+    if let Some(spec) = TapeSpec::parse_all(&tapes)? {
+        let changer = changer.or_else(|| match &spec {
+            TapeSpec::Vtl { dir, .. } if plan.pool.is_some() => {
+                Some(format!("vtl:{}", dir.display()))
+            }
+            _ => None,
+        });
+        return Ok((spec, changer));
+    }
+    let lib = home::default_library()?;
+    said.push(format!("Using the embedded virtual library {}", lib.name()));
+    let dir = lib.dir().to_owned();
+    let changer = changer.unwrap_or_else(|| format!("vtl:{}", dir.display()));
+    Ok((TapeSpec::Vtl { dir, drive: 0 }, Some(changer)))
+}
+
+fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<BackupReport> {
+    let mut said = Vec::new();
+    let (spec, changer) = devices(plan, &mut said)?;
     let catalog_path = home::catalog_path()?;
     let catalog = Catalog::open(&catalog_path)
         .with_context(|| format!("opening the catalog {}", catalog_path.display()))?;
-    let on_full = args
-        .on_full
-        .clone()
-        .unwrap_or_else(|| policies::default_spec(changer.is_some()).to_owned());
+    let on_full = plan.on_full.clone().unwrap_or_else(|| {
+        let mut chain = Vec::new();
+        if changer.is_some() {
+            chain.push("changer");
+        }
+        if plan.prompt {
+            chain.push("prompt");
+        }
+        chain.push("abort");
+        chain.join(",")
+    });
+    let drive_number = spec.drive_number().unwrap_or(plan.media.drive_index);
+    let members = plan.pool.as_ref().and_then(|p| p.members.clone());
     let inputs = policies::PolicyInputs {
         changer: changer.as_deref(),
-        drive_number: spec.drive_number().unwrap_or(args.media.drive_index),
-        notify: args.media.notify.clone(),
-        prompt_timeout: Duration::from_secs(args.media.prompt_timeout),
+        drive_number,
+        notify: plan.media.notify.clone(),
+        prompt_timeout: Duration::from_secs(plan.media.prompt_timeout),
         catalog: Some(catalog_path.clone()),
+        on_timeout: plan.media.on_timeout,
+        pool: members.clone(),
     };
     let mut policy = policies::chain(&on_full, &inputs)?;
-    let selection = Selection::new(&args.paths, &args.exclude)?;
-    let name = args.job.clone().unwrap_or_else(|| "Backup".to_owned());
-    let mut job = BackupJob::new(name.clone(), selection);
-    job.description = args.description.clone().unwrap_or_default();
-    job.options.overwrite = if args.overwrite {
-        Overwrite::Any
-    } else {
-        Overwrite::Expired
-    };
-    if let Some(b) = args.block_size {
+    let selection = Selection::new(&plan.paths, &plan.exclude)?;
+    let mut job = BackupJob::new(plan.job.clone(), selection.clone());
+    job.description = plan.description.clone();
+    job.options.overwrite = plan.overwrite;
+    job.options.backup_type = plan.backup_type;
+    job.options.media_name = plan.media_name.clone();
+    if let Some(b) = plan.block_size {
         job.options.block_size = usize::try_from(b).context("block size")?;
     }
-    job.options.catalog_on_tape = !args.no_tape_catalog;
+    job.options.catalog_on_tape = plan.catalog_on_tape;
     let mut drive = spec.open(true)?;
+    log_header(console, plan, &selection, drive.name());
+    for note in &plan.notes {
+        console.line(&format!("Note: {note}"));
+    }
+    for warning in &plan.warnings {
+        console.line(&format!("Warning: {warning}"));
+    }
+    for line in &said {
+        console.line(line);
+    }
+    if let (Some(members), Some(changer)) = (&members, &changer) {
+        let mut c = crate::device::open_changer(changer)?;
+        if let Some(what) =
+            crate::pools::clear_drive(c.as_mut(), drive.as_mut(), drive_number, members)?
+        {
+            console.line(&what);
+        }
+    }
+    let pool = plan
+        .pool
+        .as_ref()
+        .map(|p| format!(", media pool \"{}\"", p.name))
+        .unwrap_or_default();
     console.line(&format!(
-        "Backup \"{name}\" to {} (media policy: {on_full})",
+        "Backup \"{}\" to {} (media policy: {on_full}{pool})",
+        plan.job,
         drive.name()
     ));
-    let result = run_backup(
+    if console.detail == Detail::Summary && !plan.no_progress && stderr_is_terminal() {
+        console.progress = Some(crate::progress::Progress::start(&selection));
+    }
+    let report = run_backup(
         &job,
         BackupContext {
             drive: drive.as_mut(),
             policy: &mut policy,
             clock: &SystemClock,
-            events: &mut console,
+            events: console,
             catalog: Some(&catalog),
         },
-    );
-    match result {
-        Ok(report) => Ok(finish(&mut console, &report)),
-        Err(e) => {
-            console.line(&format!("Error: {e:#}"));
-            console.line("The operation did not successfully complete.");
-            Err(e.into())
-        }
+    )?;
+    Ok(report)
+}
+
+#[allow(clippy::disallowed_methods)] // not stdin: asks whether stderr is a terminal
+fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
+/// The head of an NTBackup log.
+fn log_header(console: &mut Console, plan: &Plan, selection: &Selection, drive: &str) {
+    let roots: Vec<String> = selection
+        .roots()
+        .iter()
+        .map(|r| r.display().to_string())
+        .collect();
+    let media = if plan.media_name.is_empty() {
+        format!("Media created {}", ntbackup_time(SystemTime::now()))
+    } else {
+        plan.media_name.clone()
+    };
+    for line in [
+        "Backup Status".to_owned(),
+        "Operation: Backup".to_owned(),
+        format!("Active backup destination: {drive}"),
+        format!("Media name: \"{media}\""),
+        String::new(),
+        format!("Job: {}", plan.job),
+        format!("Backup of \"{}\"", roots.join("\", \"")),
+        format!("Backup description: \"{}\"", plan.description),
+        format!("Backup Type: {}", type_title(plan.backup_type)),
+        format!("Backup started on {}.", ntbackup_time(SystemTime::now())),
+        String::new(),
+    ] {
+        console.log(&line);
     }
 }
 
-fn finish(console: &mut Console, r: &BackupReport) -> ExitCode {
+fn type_title(t: BackupType) -> String {
+    let name = t.name();
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+fn finish(console: &mut Console, plan: &Plan, r: &BackupReport, started: SystemTime) -> u8 {
     let media: Vec<String> = r
         .media
         .iter()
@@ -126,14 +360,33 @@ fn finish(console: &mut Console, r: &BackupReport) -> ExitCode {
     for (path, why) in &r.skipped {
         console.line(&format!("Skipped {}: {why}", path.display()));
     }
+    let footer = |console: &mut Console, verb: &str| {
+        console.log(&format!(
+            "Backup {verb} on {}.",
+            ntbackup_time(SystemTime::now())
+        ));
+        console.log(&format!("Directories: {}", r.directories));
+        console.log(&format!("Files: {}", r.files));
+        console.log(&format!("Bytes: {}", r.bytes));
+        console.log(&format!(
+            "Time:  {}",
+            duration(
+                SystemTime::now()
+                    .duration_since(started)
+                    .unwrap_or_default()
+            )
+        ));
+        console.log("----------------------");
+    };
     match &r.outcome {
         BackupOutcome::Complete => {
-            console.line("Backup completed.");
-            exit::code(if r.skipped.is_empty() && r.corrupt.is_empty() {
+            footer(console, "completed");
+            console.print("Backup completed.");
+            if r.skipped.is_empty() && r.corrupt.is_empty() && plan.warnings.is_empty() {
                 exit::SUCCESS
             } else {
                 exit::WARNINGS
-            })
+            }
         }
         BackupOutcome::Stopped(stop) => {
             let last = r.media.last().map_or(1, |m| m.sequence);
@@ -143,12 +396,13 @@ fn finish(console: &mut Console, r: &BackupReport) -> ExitCode {
             } else {
                 format!("Media #{last} ends with an end-of-medium marker; every file written completely on the media written can be restored.")
             });
+            footer(console, "stopped");
             console.line("The operation did not successfully complete.");
-            exit::code(match stop {
+            match stop {
                 Stop::Cancelled(_) => exit::CANCELLED,
                 Stop::TimedOut { .. } => exit::TIMED_OUT,
                 _ => exit::FAILED,
-            })
+            }
         }
     }
 }

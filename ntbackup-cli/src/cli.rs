@@ -2,11 +2,40 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Examples shown by `ntbackup --help` (and in the man page).
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  ntbackup backup /home /etc --exclude '*.tmp' --job nightly
+  ntbackup backup TREE --tape file:monday.bkf
+  ntbackup restore --to /srv/restored
+  ntbackup backup \"@/etc/ntbackup/Test.bks\" /v:no /r:no /rs:no /hc:on /m normal /j \"Test\" /l:s /p \"4mm DDS\" /um /UP
+  ntbackup operator list            # requests for media waiting for an answer
+  ntbackup operator ack 4242-1      # the medium is in: the waiting job checks the drive now
+
+NTBackup's syntax (\"ntbackup backup @file.bks /J job ...\") is accepted as written; see
+`ntbackup backup /?`. Exit codes: 0 success, 1 warnings, 2 usage, 3 failed, 4 cancelled,
+5 nobody supplied a medium in time.";
+
+/// Examples shown by `ntbackup backup --help`.
+const BACKUP_EXAMPLES: &str = "\
+Examples:
+  ntbackup backup /home /etc --exclude '*.tmp' --job nightly --log f
+  ntbackup backup TREE --tape vtl:L --changer vtl:L --on-full changer,prompt,abort
+  ntbackup backup TREE --on-full prompt --notify 'mail -s \"$NTBACKUP_MESSAGE\" ops' --prompt-timeout 3600
+  ntbackup backup TREE --pool weekly --json > report.json
+  ntbackup backup \"@nightly.bks\" /j Nightly /p \"4mm DDS\" /um /UP      (NTBackup syntax)";
 
 /// Tape backup in the line of Windows NTBackup: jobs that fill a tape never just die.
 #[derive(Debug, Parser)]
-#[command(name = "ntbackup", version, about, propagate_version = true)]
+#[command(
+    name = "ntbackup",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXAMPLES
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -27,6 +56,128 @@ pub(crate) enum Command {
     List(ListArgs),
     /// List the tape drives and changers found on this machine (sysfs, /dev/tape/by-id).
     Devices,
+    /// Answer requests for media from another terminal: list, ack (the medium is in), cancel.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Media pools: named groups of cartridges in a library (NTBackup's /P).
+    #[command(subcommand)]
+    Pool(PoolCommand),
+    /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write ntbackup.1, ntbackup-backup.1, … into this directory instead.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// What the prompt policy does when nobody supplies a medium in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum OnTimeoutArg {
+    /// Close the set on the media written and exit with code 5 ("waiting timed out").
+    #[default]
+    Stop,
+    /// Pass to the next policy of the chain (with prompt,abort: abort, exit code 3).
+    Next,
+}
+
+/// NTBackup's log levels (/L:f|s|n).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum LogArg {
+    /// Every file and directory.
+    F,
+    /// Key operations only.
+    #[default]
+    S,
+    /// No log file.
+    N,
+}
+
+/// NTBackup's backup types (/M).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum TypeArg {
+    /// Everything selected.
+    #[default]
+    Normal,
+    /// Everything selected, without disturbing a rotation.
+    Copy,
+    /// Changed since the last normal or incremental.
+    Incremental,
+    /// Changed since the last normal or incremental (kept).
+    Differential,
+    /// Changed today.
+    Daily,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OperatorCommand {
+    /// List the open requests for media (from every job using this $NTBACKUP_HOME).
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Say that the medium is in the drive: the waiting job checks the drive at once.
+    Ack {
+        /// The request's id (from `operator list`); may be left out when only one is open.
+        id: Option<String>,
+    },
+    /// Cancel a request: the job stops, closes its set and exits with code 4.
+    Cancel {
+        /// The request's id (from `operator list`); may be left out when only one is open.
+        id: Option<String>,
+        /// Why, for the job's log.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PoolCommand {
+    /// Create a pool of cartridges (by barcode) in a library.
+    Create {
+        /// The pool's name, e.g. "4mm DDS".
+        name: String,
+        /// The library's drive [default: the embedded virtual library].
+        #[arg(long)]
+        tape: Option<String>,
+        /// The library's changer [default: vtl:DIR for --tape vtl:DIR].
+        #[arg(long)]
+        changer: Option<String>,
+        /// Cartridges in the pool.
+        barcodes: Vec<String>,
+    },
+    /// Add cartridges to a pool.
+    Add {
+        /// The pool.
+        name: String,
+        /// The cartridges.
+        #[arg(required = true)]
+        barcodes: Vec<String>,
+    },
+    /// Take cartridges out of a pool.
+    Remove {
+        /// The pool.
+        name: String,
+        /// The cartridges.
+        #[arg(required = true)]
+        barcodes: Vec<String>,
+    },
+    /// Delete a pool (its cartridges are not touched).
+    Delete {
+        /// The pool.
+        name: String,
+    },
+    /// List the pools.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where the media are and what supplies the next one.
@@ -48,11 +199,15 @@ pub(crate) struct MediaArgs {
     #[arg(long)]
     pub(crate) notify: Option<String>,
     /// Seconds the prompt policy waits for a medium before its final action.
-    #[arg(long, default_value_t = 8 * 3600)]
+    #[arg(long, default_value_t = 8 * 3600, env = "NTBACKUP_PROMPT_TIMEOUT")]
     pub(crate) prompt_timeout: u64,
+    /// The prompt policy's final action after --prompt-timeout.
+    #[arg(long, value_enum, default_value_t, env = "NTBACKUP_ON_TIMEOUT")]
+    pub(crate) on_timeout: OnTimeoutArg,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = BACKUP_EXAMPLES)]
 pub(crate) struct BackupArgs {
     /// Files and directories to back up (relative paths stay relative, as with tar).
     #[arg(required = true)]
@@ -82,6 +237,64 @@ pub(crate) struct BackupArgs {
     #[arg(long)]
     pub(crate) no_tape_catalog: bool,
     /// Log every file and directory.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+    /// Take cartridges from this media pool (see `ntbackup pool`).
+    #[arg(long)]
+    pub(crate) pool: Option<String>,
+    /// The backup type.
+    #[arg(long = "type", value_enum, default_value_t)]
+    pub(crate) backup_type: TypeArg,
+    /// The name written on new media [default: "Media created DATE at TIME"].
+    #[arg(long)]
+    pub(crate) media_name: Option<String>,
+}
+
+/// How a job reports: the log file, progress, JSON.
+#[derive(Debug, Args, Clone, Copy)]
+pub(crate) struct ReportArgs {
+    /// The log file in $NTBACKUP_HOME/logs (backup01.log … backup10.log): f every file,
+    /// s summary, n none.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) log: LogArg,
+    /// Print a machine-readable JSON report on standard output at the end.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+}
+
+/// This tool's options that NTBackup's syntax accepts after the switches.
+#[derive(Debug, Parser)]
+#[command(name = "ntbackup backup", no_binary_name = true)]
+pub(crate) struct NtExtras {
+    #[command(flatten)]
+    pub(crate) media: MediaArgs,
+    /// A media policy chain, replacing the one the switches imply.
+    #[arg(long)]
+    pub(crate) on_full: Option<String>,
+    /// Allow overwriting media that hold data (of another backup or another program).
+    #[arg(long)]
+    pub(crate) overwrite: bool,
+    /// Tape block size.
+    #[arg(long, value_parser = size)]
+    pub(crate) block_size: Option<u64>,
+    /// Map a Windows drive letter of the .bks file to a directory, e.g. C=/mnt/c.
+    #[arg(long)]
+    pub(crate) map_drive: Vec<String>,
+    /// Leave out paths matching this glob.
+    #[arg(long)]
+    pub(crate) exclude: Vec<String>,
+    /// Print a machine-readable JSON report on standard output at the end.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+    /// Show every file and directory on the terminal.
     #[arg(long, short)]
     pub(crate) verbose: bool,
 }

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 pub(crate) const SUCCESS: u8 = 0;
 /// The job completed, but some objects were skipped or changed while being read.
 pub(crate) const WARNINGS: u8 = 1;
+/// The command line cannot be run as written (clap uses 2 for its usage errors too).
+pub(crate) const USAGE: u8 = 2;
 /// The job failed or stopped early ("The operation did not successfully complete.").
 pub(crate) const FAILED: u8 = 3;
 /// The operator cancelled a request for a medium.

@@ -4,6 +4,9 @@ use std::time::SystemTime;
 
 use backup_engine::{Detail, EventSink, JobEvent};
 
+use crate::logfile::LogFile;
+use crate::progress::Progress;
+
 /// `2026-11-25 16:10:03` local time.
 pub(crate) fn timestamp(t: SystemTime) -> String {
     jiff::Timestamp::try_from(t)
@@ -15,11 +18,17 @@ pub(crate) fn timestamp(t: SystemTime) -> String {
         .unwrap_or_default()
 }
 
-/// Prints events (at `detail` and above) to standard error.
+/// Prints events (at `detail` and above) to standard error, copies them to the log file (at
+/// the log's level) and feeds the progress bar.
 pub(crate) struct Console {
     pub(crate) detail: Detail,
     /// Every line printed, for the summary and the log file.
     pub(crate) lines: Vec<String>,
+    /// Warnings, for the JSON report.
+    pub(crate) warnings: Vec<String>,
+    /// The log file and the level it records (`/L:f` full, `/L:s` summary).
+    pub(crate) log: Option<(LogFile, Detail)>,
+    pub(crate) progress: Option<Progress>,
 }
 
 impl Console {
@@ -27,26 +36,59 @@ impl Console {
         Self {
             detail,
             lines: Vec::new(),
+            warnings: Vec::new(),
+            log: None,
+            progress: None,
         }
     }
 
-    /// Prints one line.
-    #[allow(clippy::print_stderr)] // the CLI owns stderr
+    /// Prints one line (and logs it).
     pub(crate) fn line(&mut self, text: &str) {
+        self.print(text);
+        self.log(text);
+    }
+
+    /// Prints one line on the terminal only.
+    #[allow(clippy::print_stderr)] // the CLI owns stderr
+    pub(crate) fn print(&mut self, text: &str) {
         let line = format!("{} {text}", timestamp(SystemTime::now()));
-        eprintln!("{line}");
+        crate::progress::suspend(|| eprintln!("{line}"));
         self.lines.push(line);
+    }
+
+    /// Writes one line to the log file only.
+    pub(crate) fn log(&mut self, text: &str) {
+        if let Some((file, _)) = &mut self.log {
+            file.line(text);
+        }
+    }
+
+    /// Removes the progress bar (before the final report).
+    pub(crate) fn finish_progress(&mut self) {
+        if let Some(p) = self.progress.take() {
+            p.finish();
+        }
     }
 }
 
 impl EventSink for Console {
     fn event(&mut self, event: &JobEvent) {
-        let wanted = match event {
-            JobEvent::Message { detail, .. } => *detail <= self.detail,
-            _ => true,
+        if let Some(p) = &mut self.progress {
+            p.event(event);
+        }
+        let level = match event {
+            JobEvent::Message { detail, .. } => *detail,
+            _ => Detail::Summary,
         };
-        if wanted {
-            self.line(&event.to_string());
+        if let JobEvent::Warning(w) = event {
+            self.warnings.push(w.clone());
+        }
+        let text = event.to_string();
+        if level <= self.detail {
+            self.print(&text);
+        }
+        if self.log.as_ref().is_some_and(|(_, d)| level <= *d) {
+            self.log(&text);
         }
     }
 }

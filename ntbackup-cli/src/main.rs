@@ -7,15 +7,24 @@ mod backup_cmd;
 mod cli;
 mod device;
 mod devices_cmd;
+mod docs_cmd;
 mod exit;
 mod files;
 mod home;
 mod list_cmd;
 mod log;
+mod logfile;
+mod ntsyntax;
 mod operator;
+mod operator_cmd;
 mod policies;
+mod pool_cmd;
+mod pools;
+mod progress;
+mod report;
 mod restore_cmd;
 mod size;
+mod spool;
 mod tape_cmd;
 mod vtl_cmd;
 
@@ -24,12 +33,25 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match run(cli) {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    // NTBackup's syntax (`ntbackup backup "@file.bks" /J job …`) is recognised before clap.
+    let result = if ntsyntax::detect(&args) {
+        ntsyntax::run(&args)
+    } else {
+        run(cli::Cli::parse())
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             report(&e);
-            exit::code(exit::FAILED)
+            if e.downcast_ref::<ntsyntax::Usage>().is_some() {
+                exit::code(exit::USAGE)
+            } else {
+                exit::code(exit::FAILED)
+            }
         }
     }
 }
@@ -42,12 +64,20 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Restore(args) => restore_cmd::run(args),
         cli::Command::List(args) => list_cmd::run(args),
         cli::Command::Devices => devices_cmd::run(),
+        cli::Command::Operator(cmd) => operator_cmd::run(cmd),
+        cli::Command::Pool(cmd) => pool_cmd::run(cmd),
+        cli::Command::Completions { shell } => docs_cmd::completions(shell),
+        cli::Command::Man { out } => docs_cmd::man(out.as_deref()),
     }
 }
 
 /// Prints an error and its causes, one per line.
 #[allow(clippy::print_stderr)] // the CLI owns stderr
 fn report(e: &anyhow::Error) {
+    if e.downcast_ref::<ntsyntax::Usage>().is_some() {
+        eprintln!("ntbackup: error: {e}\n(see `ntbackup backup /?` for NTBackup's syntax)");
+        return;
+    }
     eprintln!("ntbackup: error: {e}");
     for cause in e.chain().skip(1) {
         eprintln!("  caused by: {cause}");

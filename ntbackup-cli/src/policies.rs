@@ -5,9 +5,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use backup_engine::catalog::Catalog;
 use backup_engine::policy::{
-    AbortPolicy, ChangerPolicy, MediaDirectory, NoDirectory, PolicyChain, PromptOptions,
+    AbortPolicy, ChangerPolicy, MediaDirectory, NoDirectory, OnTimeout, PolicyChain, PromptOptions,
     PromptPolicy,
 };
+
+use crate::cli::OnTimeoutArg;
 
 /// What the policies may use.
 pub(crate) struct PolicyInputs<'a> {
@@ -21,6 +23,10 @@ pub(crate) struct PolicyInputs<'a> {
     pub(crate) prompt_timeout: Duration,
     /// The catalog file, for the changer's view of which cartridges hold live data.
     pub(crate) catalog: Option<std::path::PathBuf>,
+    /// `--on-timeout`.
+    pub(crate) on_timeout: OnTimeoutArg,
+    /// A media pool's cartridges: the changer takes no other.
+    pub(crate) pool: Option<crate::pools::Members>,
 }
 
 /// Parses a comma-separated policy list (`changer,prompt,abort`) into a chain.
@@ -31,10 +37,12 @@ pub(crate) fn chain(spec: &str, inputs: &PolicyInputs<'_>) -> anyhow::Result<Pol
             "abort" => chain.push(Box::new(AbortPolicy)),
             "prompt" => {
                 let operator = crate::operator::choose(inputs.notify.clone());
-                chain.push(Box::new(PromptPolicy::new(
-                    operator,
-                    PromptOptions::with_timeout(inputs.prompt_timeout),
-                )));
+                let mut options = PromptOptions::with_timeout(inputs.prompt_timeout);
+                options.on_timeout = match inputs.on_timeout {
+                    OnTimeoutArg::Stop => OnTimeout::Stop,
+                    OnTimeoutArg::Next => OnTimeout::Decline,
+                };
+                chain.push(Box::new(PromptPolicy::new(operator, options)));
             }
             "changer" => {
                 let Some(text) = inputs.changer else {
@@ -48,6 +56,12 @@ pub(crate) fn chain(spec: &str, inputs: &PolicyInputs<'_>) -> anyhow::Result<Pol
                         Catalog::open(path).context("opening the catalog for the changer")?,
                     ),
                     None => Box::new(NoDirectory),
+                };
+                let directory = match &inputs.pool {
+                    Some(members) => {
+                        Box::new(crate::pools::PoolDirectory::new(directory, members.clone()))
+                    }
+                    None => directory,
                 };
                 chain.push(Box::new(ChangerPolicy::new(
                     changer,

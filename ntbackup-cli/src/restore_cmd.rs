@@ -67,6 +67,8 @@ pub(crate) fn run(args: RestoreArgs) -> anyhow::Result<ExitCode> {
         notify: args.media.notify.clone(),
         prompt_timeout: Duration::from_secs(args.media.prompt_timeout),
         catalog: catalog.as_ref().map(|_| catalog_path.clone()),
+        on_timeout: args.media.on_timeout,
+        pool: None,
     };
     let mut policy = if files {
         crate::files::next_file_chain()

@@ -7,6 +7,10 @@
 )]
 
 mod engine;
+mod logs;
+mod ntsyntax;
+mod operator;
+mod pty;
 mod tape;
 mod vtl;
 

@@ -90,6 +90,14 @@ pub fn acquire<C: MediumCheck>(
         match policy.supply(request, &mut cx) {
             Supply::Loaded => offered = true,
             Supply::Declined(why) => return Err(Stop::NoMedium(why)),
+            // Say why the media offered were not used: "abort" alone hides it.
+            Supply::Stop(Stop::Abort) if !request.refusals.is_empty() => {
+                let last = request.refusals.last().cloned().unwrap_or_default();
+                return Err(Stop::NoMedium(format!(
+                    "{}; the last medium offered was refused: {last}",
+                    Stop::Abort
+                )));
+            }
             Supply::Stop(stop) => return Err(stop),
         }
     }

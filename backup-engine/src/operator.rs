@@ -15,6 +15,8 @@ pub enum Purpose {
     Backup,
     /// A medium of a family to read from.
     Restore,
+    /// The last medium of a family, to append a set to.
+    Append,
 }
 
 /// A request for a medium, as the operator sees it.
@@ -49,6 +51,8 @@ impl OperatorRequest {
         let what = match (self.purpose, &self.barcode) {
             (Purpose::Restore, Some(b)) => format!("medium {b}"),
             (Purpose::Restore, None) => "the medium".to_owned(),
+            (Purpose::Append, Some(b)) => format!("medium {b} (to append to)"),
+            (Purpose::Append, None) => "the medium to append to".to_owned(),
             (Purpose::Backup, _) if self.sequence <= 1 => "a blank or expired medium".to_owned(),
             (Purpose::Backup, _) => "another blank or expired medium".to_owned(),
         };

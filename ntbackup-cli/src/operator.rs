@@ -40,6 +40,7 @@ pub(crate) fn request_env(
             match request.purpose {
                 Purpose::Backup => "backup".to_owned(),
                 Purpose::Restore => "restore".to_owned(),
+                Purpose::Append => "append".to_owned(),
             },
         ),
         ("NTBACKUP_JOB".to_owned(), request.job.clone()),

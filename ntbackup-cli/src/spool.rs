@@ -72,6 +72,7 @@ impl RequestFile {
             purpose: match r.purpose {
                 Purpose::Backup => "backup".to_owned(),
                 Purpose::Restore => "restore".to_owned(),
+                Purpose::Append => "append".to_owned(),
             },
             job: r.job.clone(),
             drive: r.drive.clone(),

@@ -10,6 +10,7 @@ macro_rules! try_flow {
     };
 }
 
+mod append;
 mod check;
 mod convert;
 mod record;
@@ -25,6 +26,7 @@ use tape_format::attrs::SetAttributes;
 use tape_format::catalog::FddSpool;
 use tape_format::writer::{MediaWriter, MediumInfo, WriteError, WriterOptions};
 
+pub use append::AppendTo;
 pub use check::Overwrite;
 pub(crate) use check::{Contents, Layout, identify};
 pub(crate) use convert::{device_of, local_offset, raw_path_with_root, text_components};
@@ -102,6 +104,9 @@ pub struct BackupOptions {
     pub backup_type: BackupType,
     /// Media name written on new media; NTBackup's generic "Media created …" if empty.
     pub media_name: String,
+    /// Append the set after the last set of a medium instead of starting a new family on a
+    /// blank one (NTBackup `/A`). Nothing on the medium is overwritten.
+    pub append: Option<AppendTo>,
 }
 
 impl Default for BackupOptions {
@@ -116,6 +121,7 @@ impl Default for BackupOptions {
             keep_checksums: false,
             backup_type: BackupType::Normal,
             media_name: String::new(),
+            append: None,
         }
     }
 }
@@ -311,6 +317,75 @@ fn user_name() -> String {
     std::env::var("USER").unwrap_or_else(|_| rustix::process::getuid().as_raw().to_string())
 }
 
+/// The first medium of a backup.
+enum First {
+    /// A new family starts on it.
+    New {
+        family: u32,
+        barcode: Option<tape_core::VolumeTag>,
+    },
+    /// The set is appended to it.
+    Append(Box<append::Appendable>),
+}
+
+/// Gets the medium to append to into the drive.
+fn append_target(
+    job: &BackupJob,
+    target: AppendTo,
+    drive: &mut dyn TapeDrive,
+    policy: &mut dyn MediaPolicy,
+    clock: &dyn Clock,
+    events: &mut dyn EventSink,
+    catalog: Option<&Catalog>,
+) -> Result<append::Appendable, BackupError> {
+    let (family, sequence) = match target {
+        AppendTo::Loaded => (None, 1),
+        AppendTo::Family { family, sequence } => {
+            let known = catalog
+                .and_then(|c| c.media(family).ok())
+                .and_then(|m| m.iter().map(|m| m.sequence).max());
+            (Some(family), sequence.or(known).unwrap_or(1))
+        }
+    };
+    let mut request = MediaRequest::new(Purpose::Append, job.name.clone(), family, sequence);
+    request.barcode = family.and_then(|f| {
+        catalog?
+            .media(f)
+            .ok()?
+            .into_iter()
+            .find(|m| m.sequence == sequence)?
+            .barcode
+    });
+    let mut check = append::AppendCheck {
+        target,
+        buf: vec![0; 1 << 20],
+    };
+    let (mut found, barcode) = acquire(
+        &mut request,
+        policy,
+        &mut check,
+        drive,
+        clock,
+        events,
+        &mut NothingToRelease,
+        true,
+    )
+    .map_err(BackupError::NoMedium)?;
+    found.barcode = barcode.or(found.barcode);
+    events.event(&crate::JobEvent::Message {
+        detail: crate::Detail::Summary,
+        text: format!(
+            "Appending set #{} after set #{} on media #{} of family {:08X} (\"{}\")",
+            found.last_set + 1,
+            found.last_set,
+            found.sequence,
+            found.family,
+            found.name
+        ),
+    });
+    Ok(found)
+}
+
 /// Runs a backup.
 pub fn run_backup(job: &BackupJob, cx: BackupContext<'_>) -> Result<BackupReport, BackupError> {
     run_backup_with(job, cx, tape_format::catalog::MemorySpool::new())
@@ -332,58 +407,95 @@ pub fn run_backup_with<S: FddSpool>(
     } = cx;
     let now = timestamp(clock.now());
     let opts = &job.options;
-    let family = new_family_id();
     let directory = catalog.map(|c| c as &dyn crate::policy::MediaDirectory);
-    let mut request = MediaRequest::new(Purpose::Backup, job.name.clone(), Some(family), 1);
-    let mut check = BackupCheck {
-        overwrite: opts.overwrite,
-        directory,
-        buf: vec![0; 1 << 20],
-    };
-    let (barcode, _) = acquire(
-        &mut request,
-        policy,
-        &mut check,
-        drive,
-        clock,
-        events,
-        &mut NothingToRelease,
-        true,
-    )
-    .map_err(BackupError::NoMedium)?;
-    let medium_name = if opts.media_name.is_empty() {
-        format!("Media created {}", ntbackup_time(now))
-    } else {
-        opts.media_name.clone()
+    let caps = drive.capabilities();
+    let first = match opts.append {
+        Some(target) => First::Append(Box::new(append_target(
+            job, target, drive, policy, clock, events, catalog,
+        )?)),
+        None => {
+            let family = new_family_id();
+            let mut request = MediaRequest::new(Purpose::Backup, job.name.clone(), Some(family), 1);
+            let mut check = BackupCheck {
+                overwrite: opts.overwrite,
+                directory,
+                buf: vec![0; 1 << 20],
+            };
+            let (barcode, _) = acquire(
+                &mut request,
+                policy,
+                &mut check,
+                drive,
+                clock,
+                events,
+                &mut NothingToRelease,
+                true,
+            )
+            .map_err(BackupError::NoMedium)?;
+            First::New { family, barcode }
+        }
     };
     // Tapes get large physical blocks and hardware filemarks; files (`.bkf`) the layout NTBackup
-    // uses: 1 KiB blocks with soft filemarks (mtf.md §11.1, §12), written 1 MiB at a time.
-    let caps = drive.capabilities();
+    // uses: 1 KiB blocks with soft filemarks (mtf.md §11.1, §12), written 1 MiB at a time. An
+    // appended set keeps the medium's own layout.
+    let (block_size, flb) = match &first {
+        First::Append(a) => (a.block_size, a.layout.flb_size),
+        First::New { .. } => (opts.block_size, 1024),
+    };
     let wopts = if caps.hardware_filemarks {
-        caps.check_block_size(opts.block_size)
+        caps.check_block_size(block_size)
             .map_err(|e| BackupError::device(drive, e))?;
-        WriterOptions::default().sizes(1024, opts.block_size, opts.block_size)
+        WriterOptions::default().sizes(flb, block_size, block_size)
     } else {
         WriterOptions::bkf()
     };
-    let wopts = wopts.family(family).with_catalog(opts.catalog_on_tape);
-    let mut writer = MediaWriter::new(wopts, spool)?;
-    writer.start_medium(
-        MediumInfo {
-            name: medium_name.clone(),
-            date: convert::mtf_date(now),
-            ..MediumInfo::default()
-        },
-        1,
-    )?;
     let phys = if caps.hardware_filemarks {
-        opts.block_size as u64
+        block_size as u64
     } else {
         tape_core::BKF_BLOCK as u64
     };
+    let (family, barcode, sequence, set_number, medium_name, filemarks, at) = match first {
+        First::New { family, barcode } => {
+            let medium_name = if opts.media_name.is_empty() {
+                format!("Media created {}", ntbackup_time(now))
+            } else {
+                opts.media_name.clone()
+            };
+            (family, barcode, 1, 1, medium_name, 0, None)
+        }
+        First::Append(a) => {
+            let a = *a;
+            (
+                a.family,
+                a.barcode,
+                a.sequence,
+                a.last_set + 1,
+                a.name,
+                a.filemarks,
+                Some((a.set_map, a.point)),
+            )
+        }
+    };
+    let wopts = wopts.family(family).with_catalog(opts.catalog_on_tape);
+    let mut writer = MediaWriter::new(wopts, spool)?;
+    match at {
+        None => writer.start_medium(
+            MediumInfo {
+                name: medium_name.clone(),
+                date: convert::mtf_date(now),
+                ..MediumInfo::default()
+            },
+            1,
+        )?,
+        Some((set_map, point)) => {
+            writer.set_prior_set_map(set_map);
+            writer.append_after(point)?;
+        }
+    }
     let mut session = Session {
         tracker: session::Tracker {
             phys,
+            filemarks: vec![0; usize::try_from(filemarks).unwrap_or(0)],
             ..session::Tracker::default()
         },
         writer,
@@ -396,17 +508,16 @@ pub fn run_backup_with<S: FddSpool>(
         job: job.name.clone(),
         family,
         tried: barcode.iter().cloned().collect(),
-        media: vec![UsedMedium {
-            sequence: 1,
-            barcode,
-        }],
+        media: vec![UsedMedium { sequence, barcode }],
         stopped: None,
         medium_name,
         closed_early: false,
     };
     let mut record = record::Recorder::new(catalog);
-    record.start(job, family, now)?;
-    let mut run = run::Run::new(job, now, BackupReport::empty(family), record);
+    record.start(job, (family, set_number, sequence), now)?;
+    let mut report = BackupReport::empty(family);
+    report.set_number = set_number;
+    let mut run = run::Run::new(job, now, report, record);
     let result = run.go(&mut session);
     let complete = result.is_ok() && session.stopped.is_none();
     let (files, bytes) = (run.report.files, run.report.bytes);

@@ -41,18 +41,18 @@ impl<'c> Recorder<'c> {
     pub(crate) fn start(
         &mut self,
         job: &BackupJob,
-        family: u32,
+        (family, number, first): (u32, u16, u16),
         now: Timestamp,
     ) -> Result<(), BackupError> {
         if let Some(c) = self.catalog {
             let mut set = SetRecord::new(
                 family,
-                1,
+                number,
                 &job.name,
                 &job.description,
                 job.options.backup_type.name(),
                 now.secs,
-                1,
+                first,
             );
             set.roots = job
                 .selection

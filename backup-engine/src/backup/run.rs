@@ -100,7 +100,7 @@ impl<'j> Run<'j> {
         }
         s.writer.begin_set(SetInfo {
             backup_type: self.job.options.backup_type.set_attribute(),
-            set_number: 1,
+            set_number: self.report.set_number,
             name: format!("Set created {}", ntbackup_time(self.now)),
             description: self.job.description.clone(),
             user_name: user_name(),
@@ -111,7 +111,8 @@ impl<'j> Run<'j> {
         s.events.event(&JobEvent::Message {
             detail: Detail::Summary,
             text: format!(
-                "Backup set #1 of family {:08X} started: {} ({} backup)",
+                "Backup set #{} of family {:08X} started: {} ({} backup)",
+                self.report.set_number,
                 s.family,
                 self.job.name,
                 self.job.options.backup_type.name()

@@ -95,13 +95,16 @@ impl<C: MediaChanger> ChangerPolicy<C> {
                 .is_some_and(|t| !request.exclude.contains(t))
         };
         match request.purpose {
-            Purpose::Restore => {
+            Purpose::Restore | Purpose::Append => {
                 let wanted = request.barcode.as_ref().ok_or_else(|| {
                     format!(
                         "the catalog does not say which cartridge holds media #{}",
                         request.sequence
                     )
                 })?;
+                if request.exclude.contains(wanted) {
+                    return Err(format!("{wanted} was loaded and refused"));
+                }
                 in_slots
                     .filter(usable)
                     .find(|e| e.volume_tag.as_ref() == Some(wanted))
@@ -138,7 +141,13 @@ impl<C: MediaChanger> ChangerPolicy<C> {
             .find(ElementKind::Drive, self.drive)
             .cloned()
             .ok_or_else(|| format!("{name} has no drive {}", self.drive))?;
-        if request.purpose == Purpose::Restore && drive.full && drive.volume_tag == request.barcode
+        if matches!(request.purpose, Purpose::Restore | Purpose::Append)
+            && drive.full
+            && drive.volume_tag == request.barcode
+            && request
+                .barcode
+                .as_ref()
+                .is_none_or(|b| !request.exclude.contains(b))
         {
             return cx
                 .drive

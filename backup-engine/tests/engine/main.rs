@@ -6,6 +6,7 @@
     missing_docs
 )]
 
+mod append;
 mod catalog;
 mod locate;
 mod policy;

@@ -162,6 +162,12 @@ impl MediaReader {
     pub(super) fn on_dblk(&mut self, d: Dblk, start: u64, len: usize) -> Option<Event<'static>> {
         let h = d.header.clone();
         let cont = h.attributes.contains(BlockAttributes::CONTINUATION);
+        // A continuation DIRB has no streams to wait for (its SPAD is skipped): report it before
+        // the next DBLK, so a reader that starts on this medium learns the directory.
+        if matches!(&self.pending, Some(Pending::Dir(p)) if p.header.attributes.contains(BlockAttributes::CONTINUATION))
+        {
+            self.flush_pending();
+        }
         if let Some(st) = self.stream.take()
             && st.mode != Mode::Skip
         {

@@ -146,6 +146,15 @@ impl MediaReader {
             });
         }
         self.begin(h, number, mode);
+        if h.is_continuation() && self.cur_cont {
+            // The rest of a stream whose start is on a medium not read (a restore that starts
+            // on a continuation medium): its data resume at the next FLB boundary, as in
+            // `resume_stream`.
+            self.phase = Phase::Skip {
+                until: align_up(start + to_u64(STREAM_HEADER_LEN), self.flb),
+                then: After::StreamData,
+            };
+        }
     }
 
     fn begin(&mut self, header: StreamHeader, number: u16, mode: Mode) {

@@ -6,10 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use backup_engine::backup::{
-    BackupContext, BackupJob, BackupOutcome, BackupReport, BackupType, Overwrite, run_backup,
+    AppendTo, BackupContext, BackupJob, BackupOutcome, BackupReport, BackupType, Overwrite,
+    run_backup,
 };
 use backup_engine::catalog::Catalog;
 use backup_engine::policy::Stop;
+use backup_engine::restore::{RestoreContext, VerifyJob, VerifyReport, run_verify};
 use backup_engine::{Detail, Selection, SystemClock};
 
 use crate::cli::{BackupArgs, LogArg, MediaArgs, TypeArg};
@@ -45,6 +47,18 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<String>,
     /// NTBackup's `/UP`: the default chain asks an operator before it gives up.
     pub(crate) prompt: bool,
+    /// Read the set back after the backup and compare (`--verify`, `/V:yes`).
+    pub(crate) verify: bool,
+    /// Append the set to a family instead of starting a new one (`--append`, `/A`).
+    pub(crate) append: Option<Append>,
+}
+
+/// Which family a set is appended to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Append {
+    /// The family whose media carry this name (`/T`), else the medium in the drive, else the
+    /// family this job wrote last.
+    pub(crate) media_name: Option<String>,
 }
 
 /// The pool a job takes its cartridges from.
@@ -139,6 +153,10 @@ pub(crate) fn run(args: BackupArgs) -> anyhow::Result<ExitCode> {
         notes: Vec::new(),
         warnings: Vec::new(),
         prompt: false,
+        verify: args.verify,
+        append: args.append.then(|| Append {
+            media_name: args.append_to.clone(),
+        }),
     })
 }
 
@@ -161,10 +179,14 @@ pub(crate) fn execute(plan: Plan) -> anyhow::Result<ExitCode> {
     let mut json = JsonReport::new(&plan, started, log_file);
     json.warnings.extend(plan.warnings.iter().cloned());
     match result {
-        Ok(report) => {
-            let code = finish(&mut console, &plan, &report, started);
+        Ok((report, verify)) => {
+            let mut code = finish(&mut console, &plan, &report, started);
+            if let Some(v) = &verify {
+                code = code.max(verify_finish(&mut console, v));
+            }
             json.warnings.extend(console.warnings.iter().cloned());
             json.fill(&report, code);
+            json.verify = verify.as_ref().map(crate::report::JsonVerify::from);
             if plan.json {
                 json.print();
             }
@@ -205,7 +227,7 @@ fn devices(plan: &Plan, said: &mut Vec<String>) -> anyhow::Result<(TapeSpec, Opt
     Ok((TapeSpec::Vtl { dir, drive: 0 }, Some(changer)))
 }
 
-fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<BackupReport> {
+fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<(BackupReport, Option<VerifyReport>)> {
     let mut said = Vec::new();
     let (spec, changer) = devices(plan, &mut said)?;
     let catalog_path = home::catalog_path()?;
@@ -244,7 +266,11 @@ fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<BackupReport> {
         job.options.block_size = usize::try_from(b).context("block size")?;
     }
     job.options.catalog_on_tape = plan.catalog_on_tape;
+    job.options.keep_checksums = plan.verify;
     let mut drive = spec.open(true)?;
+    if let Some(append) = &plan.append {
+        job.options.append = Some(append_target(append, &plan.job, drive.as_mut(), &catalog)?);
+    }
     log_header(console, plan, &selection, drive.name());
     for note in &plan.notes {
         console.line(&format!("Note: {note}"));
@@ -286,7 +312,63 @@ fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<BackupReport> {
             catalog: Some(&catalog),
         },
     )?;
-    Ok(report)
+    if !plan.verify || report.outcome != BackupOutcome::Complete {
+        return Ok((report, None));
+    }
+    console.finish_progress();
+    for line in ["", "Verify Status", "Operation: Verify After Backup"] {
+        console.log(line);
+    }
+    let verify = run_verify(
+        &VerifyJob::after(plan.job.clone(), &report),
+        RestoreContext {
+            drive: drive.as_mut(),
+            policy: &mut policy,
+            clock: &SystemClock,
+            events: console,
+            catalog: Some(&catalog),
+        },
+    )?;
+    Ok((report, Some(verify)))
+}
+
+/// Resolves which family `--append` (`/A`) writes to.
+fn append_target(
+    append: &Append,
+    job: &str,
+    drive: &mut dyn tape_core::TapeDrive,
+    catalog: &Catalog,
+) -> anyhow::Result<AppendTo> {
+    if let Some(name) = &append.media_name {
+        let family = *catalog.families_named(name)?.first().with_context(|| {
+            format!(
+                "the catalog knows no media named {name:?} to append to (`ntbackup catalog list` shows the sets and \
+                 their media; `ntbackup catalog rebuild` reads them from the tapes)"
+            )
+        })?;
+        return Ok(AppendTo::Family {
+            family,
+            sequence: None,
+        });
+    }
+    if drive.status().is_ok_and(|s| s.medium.is_some()) {
+        return Ok(AppendTo::Loaded);
+    }
+    let last = catalog
+        .sets()?
+        .into_iter()
+        .rev()
+        .find(|s| s.job == job)
+        .with_context(|| {
+            format!(
+                "nothing to append to: the drive is empty and the catalog has no earlier set of job {job:?} \
+                 (name the media with --append-to NAME, or load the tape)"
+            )
+        })?;
+    Ok(AppendTo::Family {
+        family: last.family,
+        sequence: None,
+    })
 }
 
 #[allow(clippy::disallowed_methods)] // not stdin: asks whether stderr is a terminal
@@ -331,6 +413,25 @@ fn type_title(t: BackupType) -> String {
         .next()
         .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
+}
+
+/// Reports a verify after backup; its exit code (a difference fails the job: the tape does not
+/// hold what was read).
+fn verify_finish(console: &mut Console, v: &VerifyReport) -> u8 {
+    if v.is_clean() {
+        return exit::SUCCESS;
+    }
+    console.line(&format!(
+        "Verify found {} file(s) that differ from what was backed up{}.",
+        v.different.len(),
+        if v.damaged.is_empty() {
+            String::new()
+        } else {
+            format!(" and {} unreadable place(s) on the media", v.damaged.len())
+        }
+    ));
+    console.line("The operation did not successfully complete.");
+    exit::FAILED
 }
 
 fn finish(console: &mut Console, plan: &Plan, r: &BackupReport, started: SystemTime) -> u8 {

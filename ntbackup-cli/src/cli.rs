@@ -250,6 +250,17 @@ pub(crate) struct BackupArgs {
     /// The name written on new media [default: "Media created DATE at TIME"].
     #[arg(long)]
     pub(crate) media_name: Option<String>,
+    /// After the backup, read the set back and compare every file with what was read
+    /// (NTBackup /V:yes); a difference fails the job.
+    #[arg(long)]
+    pub(crate) verify: bool,
+    /// Append the set after the last set of a family instead of starting a new one on a blank
+    /// medium (NTBackup /A): the medium in the drive, else the family this job wrote last.
+    #[arg(long, conflicts_with_all = ["media_name", "overwrite"])]
+    pub(crate) append: bool,
+    /// With --append: the family whose media carry this name (NTBackup /T).
+    #[arg(long, requires = "append", value_name = "MEDIA-NAME")]
+    pub(crate) append_to: Option<String>,
 }
 
 /// How a job reports: the log file, progress, JSON.
@@ -301,12 +312,22 @@ pub(crate) struct NtExtras {
 
 #[derive(Debug, Args)]
 pub(crate) struct RestoreArgs {
+    /// Restore only these files or directories (as backed up, e.g. /home/ann/report.odt);
+    /// with the catalog only the media holding them are read, from where they lie.
+    pub(crate) paths: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub(crate) media: MediaArgs,
     /// The directory to restore into (created if missing). A path stored as /abs/x restores to
     /// DIR/abs/x, C:\x to DIR/C/x; nothing is ever written outside DIR.
+    #[arg(long, required_unless_present = "list_media")]
+    pub(crate) to: Option<std::path::PathBuf>,
+    /// Restore the tree as it was at this backup (a set id from `ntbackup catalog list`): an
+    /// incremental or differential brings its normal backup and the sets between.
+    #[arg(long, conflicts_with_all = ["set", "all_sets"], value_name = "SET-ID")]
+    pub(crate) as_of: Option<i64>,
+    /// Only print which media the restore needs, in order (* = the changer can reach it).
     #[arg(long)]
-    pub(crate) to: std::path::PathBuf,
+    pub(crate) list_media: bool,
     /// What to do when the next medium is not in the drive: abort, prompt, changer, or a chain
     /// [default: changer,abort with a changer, else abort].
     #[arg(long)]

@@ -1,8 +1,6 @@
 //! `ntbackup devices`: tape drives and changers on this machine, and the virtual libraries the
 //! user has.
 
-#![allow(clippy::print_stdout)] // the CLI owns stdout
-
 use std::process::ExitCode;
 
 use tape_scsi::{DeviceKind, discover};
@@ -12,7 +10,7 @@ use crate::{exit, home};
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let found = discover()?;
     if found.is_empty() {
-        println!(
+        outln!(
             "No SCSI tape drives or changers found (sysfs /sys/class/scsi_tape, /sys/class/scsi_generic)."
         );
     }
@@ -29,7 +27,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|s| format!(" serial {s}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{kind:<8} {:<14} {} {} {}{serial}  [{}]  use: {how}",
             d.path.display(),
             d.vendor,
@@ -38,19 +36,19 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             d.scsi_address
         );
         if let Some(sg) = d.sg_path.as_ref().filter(|sg| **sg != d.path) {
-            println!(
+            outln!(
                 "         also {} (SCSI generic: --tape sg:{})",
                 sg.display(),
                 sg.display()
             );
         }
         for link in &d.by_id {
-            println!("         {}", link.display());
+            outln!("         {}", link.display());
         }
     }
     let lib = home::home()?.join("library");
     if lib.join("library.json").is_file() {
-        println!(
+        outln!(
             "virtual  {}  (the embedded default library)  use: --tape vtl:{} --changer vtl:{}",
             lib.display(),
             lib.display(),

@@ -1,7 +1,5 @@
 //! `ntbackup list`: the sets and files on media.
 
-#![allow(clippy::print_stdout)] // the CLI owns stdout
-
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -31,7 +29,7 @@ pub(crate) fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         }
         _ => list_drive(spec.open(false)?.as_mut())?,
     };
-    print!("{text}");
+    out!("{text}");
     Ok(exit::code(exit::SUCCESS))
 }
 

@@ -3,6 +3,23 @@
 //! This binary is a thin layer: it parses the command line, chooses concrete devices from device
 //! strings, prints, and maps outcomes to exit codes. Everything else is in the library crates.
 
+/// `println!` that never panics: see [`write_stdout`].
+macro_rules! outln {
+    () => {
+        $crate::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that never panics: see [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod backup_cmd;
 mod cli;
 mod device;
@@ -68,6 +85,22 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Pool(cmd) => pool_cmd::run(cmd),
         cli::Command::Completions { shell } => docs_cmd::completions(shell),
         cli::Command::Man { out } => docs_cmd::man(out.as_deref()),
+    }
+}
+
+/// Writes to standard output. When the reader has gone away (`ntbackup list | head`) the program
+/// ends quietly with status 141, as a filter killed by SIGPIPE would (Rust ignores SIGPIPE, and
+/// `println!` would panic); any other write error ends it with a message.
+#[allow(clippy::disallowed_methods, clippy::print_stderr)] // exiting is the point here
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    match std::io::stdout().lock().write_fmt(args) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(e) => {
+            eprintln!("ntbackup: error: writing to standard output: {e}");
+            std::process::exit(i32::from(exit::FAILED));
+        }
     }
 }
 

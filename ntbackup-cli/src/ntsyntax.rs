@@ -14,7 +14,9 @@
 //! | `/F file.bkf` | `--tape file:file.bkf`; an existing `.bkf` is replaced, as NTBackup does |
 //! | `/M type` | backup type |
 //! | `/L:f\|s\|n` | log level of `$NTBACKUP_HOME/logs/backupNN.log` |
-//! | `/V:yes`, `/A`, `/T`, `/G` | refused for now (verify, append, tapes by name) |
+//! | `/V:yes` | verify after backup (`--verify`) |
+//! | `/A`, `/T` | append (`--append`, with `/T` `--append-to NAME`) |
+//! | `/G` | refused: Windows RSM GUIDs do not exist here |
 //! | `/V:no` `/R` `/RS` `/HC` `/SNAP` | accepted; what they mean on Linux is said in a note |
 //! | `/DS` `/IS` | refused: Exchange is Windows-only |
 //! | `--option …` | this tool's options (`--prompt-timeout 60`, `--notify CMD`, `--json` …) |
@@ -51,7 +53,8 @@ defined, the embedded library's; /UP asks an operator for another medium (on the
 through the request spool `ntbackup operator`, and --notify) before the job gives up.
 /F writes a .bkf file (an existing .bkf is replaced). /L:f|s|n sets the log
 ($NTBACKUP_HOME/logs/backup01.log ... backup10.log).
-Not supported yet: /V:yes (verify), /A (append), /T and /G (tapes by name).
+/A appends to the medium in the drive, or with /T \"media name\" to the family of that name
+(from the catalog). /G (an RSM GUID) does not exist on Linux.
 Windows-only: systemstate (warned about), /DS and /IS (refused), /SNAP /RS /R /HC (noted).
 A token is a switch only if its name is one of the above: /home is a path. Name a directory
 that looks like a switch with a trailing slash: /t/ or /./t.
@@ -68,36 +71,31 @@ pub(crate) fn detect(args: &[String]) -> bool {
 }
 
 /// Runs an NTBackup command line.
-#[allow(clippy::print_stdout)] // the CLI owns stdout
 pub(crate) fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let cmd = ntcmd::parse(args).map_err(|e| Usage(e.to_string()))?;
     if cmd.help {
-        println!("{HELP}");
+        outln!("{HELP}");
         return Ok(ExitCode::SUCCESS);
     }
     let extras = NtExtras::try_parse_from(&cmd.modern).map_err(|e| Usage(e.to_string()))?;
     execute(translate(cmd, extras)?)
 }
 
-/// Refuses what cannot be done yet, with the reason.
+/// Refuses what cannot be done here, with the reason.
 fn unsupported(cmd: &NtCommand) -> Result<(), Usage> {
-    let refuse = |what: &str| Err(Usage(what.to_owned()));
-    if cmd.verify == Some(true) {
-        return refuse(
-            "/V:yes (verify after backup) is not supported yet; run with /V:no \
-             (`ntbackup restore` to a scratch directory checks a set end to end)",
-        );
+    if cmd.guid.is_some() {
+        return Err(Usage(
+            "/G names a tape by its Windows RSM GUID, which Linux does not have; name it with /T \"media name\" \
+             (`ntbackup catalog list` shows the names) or use a media pool (/P)"
+                .into(),
+        ));
     }
-    if cmd.append {
-        return refuse(
-            "/A (append to an existing tape or .bkf) is not supported yet: each job writes a new family",
-        );
-    }
-    if cmd.tape_name.is_some() || cmd.guid.is_some() {
-        return refuse(
-            "/T and /G (choose a tape by its name or RSM GUID) are not supported yet; \
-             use a media pool (/P) or --tape",
-        );
+    if cmd.tape_name.is_some() && !cmd.append {
+        return Err(Usage(
+            "/T without /A would replace the named tape; this tool overwrites a tape that holds data only when \
+             told to: load it and add --overwrite (or give /A to append to it)"
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -137,7 +135,7 @@ fn translate(cmd: NtCommand, extras: NtExtras) -> anyhow::Result<Plan> {
                 "/F names the .bkf file: --tape and --changer cannot be added".into()
             ));
         }
-        if replaces_bkf(Path::new(file))? {
+        if replaces_bkf(Path::new(file))? && !cmd.append {
             overwrite = Overwrite::Any;
             notes.push(format!(
                 "/F {file}: the existing .bkf file is replaced (no /A)"
@@ -186,6 +184,10 @@ fn translate(cmd: NtCommand, extras: NtExtras) -> anyhow::Result<Plan> {
         notes,
         warnings,
         prompt: cmd.prompt,
+        verify: cmd.verify == Some(true),
+        append: cmd.append.then(|| crate::backup_cmd::Append {
+            media_name: cmd.tape_name.clone(),
+        }),
     })
 }
 

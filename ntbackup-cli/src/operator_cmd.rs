@@ -5,19 +5,18 @@ use std::process::ExitCode;
 use crate::cli::OperatorCommand;
 use crate::spool::{Answer, Spool, who};
 
-#[allow(clippy::print_stdout)] // the CLI owns stdout
 pub(crate) fn run(cmd: OperatorCommand) -> anyhow::Result<ExitCode> {
     let spool = Spool::open()?;
     match cmd {
         OperatorCommand::List { json } => {
             let open = spool.list()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&open)?);
+                outln!("{}", serde_json::to_string_pretty(&open)?);
             } else if open.is_empty() {
-                println!("No request for a medium is open.");
+                outln!("No request for a medium is open.");
             } else {
                 for r in open {
-                    println!(
+                    outln!(
                         "{}  {}  job \"{}\"  drive {}  since {}  until {}{}",
                         r.id,
                         r.message,
@@ -42,9 +41,11 @@ pub(crate) fn run(cmd: OperatorCommand) -> anyhow::Result<ExitCode> {
                     by: who(),
                 },
             )?;
-            println!(
+            outln!(
                 "Request {} acknowledged: job \"{}\" checks drive {} now.",
-                r.id, r.job, r.drive
+                r.id,
+                r.job,
+                r.drive
             );
         }
         OperatorCommand::Cancel { id, reason } => {
@@ -56,9 +57,10 @@ pub(crate) fn run(cmd: OperatorCommand) -> anyhow::Result<ExitCode> {
                     by: who(),
                 },
             )?;
-            println!(
+            outln!(
                 "Request {} cancelled: job \"{}\" stops and closes its set.",
-                r.id, r.job
+                r.id,
+                r.job
             );
         }
     }

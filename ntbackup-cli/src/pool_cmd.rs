@@ -23,7 +23,6 @@ fn absolute(device: &str) -> anyhow::Result<String> {
     Ok(format!("vtl:{}{drive}", abs.display()))
 }
 
-#[allow(clippy::print_stdout)] // the CLI owns stdout
 pub(crate) fn run(cmd: PoolCommand) -> anyhow::Result<ExitCode> {
     let mut pools = PoolsFile::load()?;
     match cmd {
@@ -61,7 +60,7 @@ pub(crate) fn run(cmd: PoolCommand) -> anyhow::Result<ExitCode> {
                 },
             );
             pools.save()?;
-            println!("Created media pool {name:?}.");
+            outln!("Created media pool {name:?}.");
         }
         PoolCommand::Add { name, barcodes } => {
             let pool = pools
@@ -89,12 +88,12 @@ pub(crate) fn run(cmd: PoolCommand) -> anyhow::Result<ExitCode> {
         }
         PoolCommand::List { json } => {
             if json {
-                println!("{}", serde_json::to_string_pretty(&pools)?);
+                outln!("{}", serde_json::to_string_pretty(&pools)?);
             } else if pools.pools.is_empty() {
-                println!("No media pool is defined (`ntbackup pool create NAME BARCODE...`).");
+                outln!("No media pool is defined (`ntbackup pool create NAME BARCODE...`).");
             } else {
                 for (name, p) in &pools.pools {
-                    println!(
+                    outln!(
                         "{name}: {} in {}",
                         p.barcodes.iter().cloned().collect::<Vec<_>>().join(" "),
                         p.changer.as_deref().unwrap_or("the embedded library")

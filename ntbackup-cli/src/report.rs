@@ -56,8 +56,39 @@ pub(crate) struct JsonReport {
     started: String,
     finished: String,
     seconds: f64,
+    /// The verify after backup, when one ran.
+    pub(crate) verify: Option<JsonVerify>,
     #[serde(skip)]
     started_at: Option<SystemTime>,
+}
+
+/// A verify after backup.
+#[derive(Debug, Serialize)]
+pub(crate) struct JsonVerify {
+    files: u64,
+    bytes: u64,
+    different: Vec<JsonIssue>,
+    damaged: Vec<String>,
+    incomplete: Option<String>,
+}
+
+impl From<&backup_engine::restore::VerifyReport> for JsonVerify {
+    fn from(v: &backup_engine::restore::VerifyReport) -> Self {
+        Self {
+            files: v.files,
+            bytes: v.bytes,
+            different: v
+                .different
+                .iter()
+                .map(|(path, reason)| JsonIssue {
+                    path: path.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+            damaged: v.damaged.clone(),
+            incomplete: v.incomplete.clone(),
+        }
+    }
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -92,6 +123,7 @@ impl JsonReport {
             started: rfc3339(started),
             finished: String::new(),
             seconds: 0.0,
+            verify: None,
             started_at: Some(started),
         }
     }
@@ -148,11 +180,10 @@ impl JsonReport {
     }
 
     /// Prints the report on standard output.
-    #[allow(clippy::print_stdout)] // the CLI owns stdout
     pub(crate) fn print(&self) {
         match serde_json::to_string_pretty(self) {
-            Ok(text) => println!("{text}"),
-            Err(e) => println!("{{\"status\": \"failed\", \"error\": \"JSON: {e}\"}}"),
+            Ok(text) => outln!("{text}"),
+            Err(e) => outln!("{{\"status\": \"failed\", \"error\": \"JSON: {e}\"}}"),
         }
     }
 }

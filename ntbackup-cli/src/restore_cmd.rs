@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use backup_engine::catalog::Catalog;
 use backup_engine::restore::{
-    RestoreContext, RestoreJob, RestoreReport, SetSelection, run_restore,
+    RestoreContext, RestoreJob, RestoreReport, SetSelection, media_needed, run_restore,
 };
 use backup_engine::{Detail, SystemClock};
 
@@ -75,20 +75,26 @@ pub(crate) fn run(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     } else {
         policies::chain(&on_missing, &inputs)?
     };
+    let to = args.to.clone().unwrap_or_default();
     let mut job = RestoreJob::new(
         args.job.clone().unwrap_or_else(|| "Restore".to_owned()),
-        args.to.clone(),
+        to.clone(),
     );
-    job.sets = match (args.set, args.all_sets || files) {
-        (Some(n), _) => SetSelection::Number(n),
-        (None, true) => SetSelection::All,
-        (None, false) => SetSelection::Latest,
+    job.sets = match (args.as_of, args.set, args.all_sets || files) {
+        (Some(id), _, _) => SetSelection::AsOf(id),
+        (None, Some(n), _) => SetSelection::Number(n),
+        (None, None, true) => SetSelection::All,
+        (None, None, false) => SetSelection::Latest,
     };
+    job.paths.clone_from(&args.paths);
     let mut drive = spec.open(false)?;
+    if args.list_media {
+        return list_media(&job, drive.as_mut(), catalog.as_ref(), changer.as_deref());
+    }
     console.line(&format!(
         "Restore from {} to {}",
         drive.name(),
-        args.to.display()
+        to.display()
     ));
     let report = run_restore(
         &job,
@@ -108,6 +114,55 @@ pub(crate) fn run(args: RestoreArgs) -> anyhow::Result<ExitCode> {
             Err(e.into())
         }
     }
+}
+
+/// `restore --list-media`: the media the restore needs, in order, marking those the changer
+/// can reach.
+fn list_media(
+    job: &RestoreJob,
+    drive: &mut dyn tape_core::TapeDrive,
+    catalog: Option<&Catalog>,
+    changer: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let needed = media_needed(job, drive, catalog)?;
+    let reachable: Vec<tape_core::VolumeTag> = match changer {
+        Some(c) => {
+            let mut changer = crate::device::open_changer(c)?;
+            changer
+                .inventory()
+                .map(|inv| {
+                    inv.elements
+                        .into_iter()
+                        .filter_map(|e| e.volume_tag)
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    let label = |family: u32, seq: u16| {
+        catalog
+            .and_then(|c| c.media(family).ok())
+            .and_then(|m| m.into_iter().find(|m| m.sequence == seq))
+            .map(|m| m.label)
+            .unwrap_or_default()
+    };
+    outln!("Media needed, in order (* = in the library, the changer loads it):");
+    for (family, seq, barcode) in &needed {
+        let mark = if barcode.as_ref().is_some_and(|b| reachable.contains(b)) {
+            "*"
+        } else {
+            " "
+        };
+        outln!(
+            "{mark} {:<10} family {family:08X}  media #{seq:<3} {:?}",
+            barcode
+                .as_ref()
+                .map_or_else(|| "(no barcode)".to_owned(), ToString::to_string),
+            label(*family, *seq)
+        );
+    }
+    Ok(exit::code(exit::SUCCESS))
 }
 
 fn finish(console: &mut Console, r: &RestoreReport) -> ExitCode {

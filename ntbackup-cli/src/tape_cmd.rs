@@ -1,7 +1,5 @@
 //! `ntbackup tape …`: a drive by hand, in the manner of mt(1).
 
-#![allow(clippy::print_stdout)] // the CLI owns stdout
-
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 
@@ -22,7 +20,7 @@ pub(crate) fn run(args: TapeArgs) -> anyhow::Result<()> {
         TapeOp::Status { json } => {
             let status = d.status()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                outln!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 print_status(d.name(), &status);
             }
@@ -36,7 +34,7 @@ pub(crate) fn run(args: TapeArgs) -> anyhow::Result<()> {
         TapeOp::Bsr { count } => space(d.space_blocks(-count)?, "blocks")?,
         TapeOp::Eod => d.space_to_end_of_data()?,
         TapeOp::Weof { count } => warn_ew(d.write_filemarks(count)?),
-        TapeOp::Tell => println!("At block {}.", d.position()?),
+        TapeOp::Tell => outln!("At block {}.", d.position()?),
         TapeOp::Seek { block } => d.locate(BlockAddress(block))?,
         TapeOp::Write {
             input,
@@ -97,7 +95,7 @@ fn write(
     if filemark {
         ew |= d.write_filemarks(1)?.is_early_warning();
     }
-    println!(
+    outln!(
         "Wrote {blocks} block(s), {}{}",
         show(bytes),
         if filemark { " and a filemark" } else { "" }
@@ -153,9 +151,9 @@ fn read(
 }
 
 fn print_status(name: &str, s: &DriveStatus) {
-    println!("Drive:      {name}");
+    outln!("Drive:      {name}");
     let Some(m) = &s.medium else {
-        println!("Medium:     none");
+        outln!("Medium:     none");
         return;
     };
     let barcode = m
@@ -166,11 +164,11 @@ fn print_status(name: &str, s: &DriveStatus) {
         tape_core::MediumKind::Cleaning => "cleaning cartridge",
         _ => "data cartridge",
     };
-    println!(
+    outln!(
         "Medium:     {barcode}, {kind}{}",
         if m.blank == Some(true) { ", blank" } else { "" }
     );
-    println!(
+    outln!(
         "Protected:  {}",
         if m.write_protected {
             "yes (write-protect tab set)"
@@ -179,8 +177,8 @@ fn print_status(name: &str, s: &DriveStatus) {
         }
     );
     match &s.not_ready_reason {
-        None => println!("Ready:      yes"),
-        Some(r) => println!("Ready:      no: {r}"),
+        None => outln!("Ready:      yes"),
+        Some(r) => outln!("Ready:      no: {r}"),
     }
     if let Some(p) = &s.position {
         let mut flags = Vec::new();
@@ -198,8 +196,8 @@ fn print_status(name: &str, s: &DriveStatus) {
             .block_in_file
             .map(|b| format!(", block {b} in file"))
             .unwrap_or_default();
-        println!("Position:   block {}{file}{bif}", p.block);
-        println!(
+        outln!("Position:   block {}{file}{bif}", p.block);
+        outln!(
             "Flags:      {}",
             if flags.is_empty() {
                 "-".to_owned()
@@ -208,10 +206,10 @@ fn print_status(name: &str, s: &DriveStatus) {
             }
         );
     } else if s.ready {
-        println!("Position:   unknown (rewind or load first)");
+        outln!("Position:   unknown (rewind or load first)");
     }
     if let Some(c) = &m.capacity {
-        println!(
+        outln!(
             "Capacity:   {} used of {}, {} free; early warning {} before the end",
             show(c.used),
             show(c.total),
@@ -220,6 +218,6 @@ fn print_status(name: &str, s: &DriveStatus) {
         );
     }
     if let Some(n) = &m.notice {
-        println!("Notice:     {n}");
+        outln!("Notice:     {n}");
     }
 }

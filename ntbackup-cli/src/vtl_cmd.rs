@@ -1,7 +1,5 @@
 //! `ntbackup vtl …`: the virtual library by hand.
 
-#![allow(clippy::print_stdout)] // the CLI owns stdout
-
 use anyhow::{Context, bail};
 use tape_core::vtl::{
     CartridgeFaults, CartridgeReport, DriveFaults, InsertSource, LibraryConfig, LibraryStatus,
@@ -32,7 +30,7 @@ pub(crate) fn run(cmd: VtlCommand) -> anyhow::Result<()> {
                 early_warning.unwrap_or((capacity / 64).max(64 << 10).min(capacity / 2));
             config.barcode_prefix = barcode_prefix;
             let lib = VirtualLibrary::create(&dir, &config)?;
-            println!(
+            outln!(
                 "Created {}: {drives} drive(s), {slots} slot(s) with blank cartridges of {} \
                  (early warning {} before the end), {ie_slots} import/export slot(s)",
                 lib.name(),
@@ -43,7 +41,7 @@ pub(crate) fn run(cmd: VtlCommand) -> anyhow::Result<()> {
         VtlCommand::Status { dir, json } => {
             let status = VirtualLibrary::open(&dir)?.status()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                outln!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 print_status(&status);
             }
@@ -60,16 +58,16 @@ pub(crate) fn run(cmd: VtlCommand) -> anyhow::Result<()> {
                 (false, None) => bail!("say --next-blank or --barcode B"),
             };
             let tag = VirtualLibrary::open(&dir)?.insert(drive, source)?;
-            println!("Inserted {tag} into drive {drive}");
+            outln!("Inserted {tag} into drive {drive}");
         }
         VtlCommand::Eject { dir, drive, force } => {
             let tag = VirtualLibrary::open(&dir)?.eject(drive, force)?;
-            println!("Ejected {tag} from drive {drive}");
+            outln!("Ejected {tag} from drive {drive}");
         }
         VtlCommand::Protect { dir, barcode, off } => {
             VirtualLibrary::open(&dir)?
                 .set_write_protect(&VolumeTag::new(barcode.clone())?, !off)?;
-            println!(
+            outln!(
                 "{barcode}: write protection {}",
                 if off { "off" } else { "on" }
             );
@@ -86,7 +84,7 @@ pub(crate) fn run(cmd: VtlCommand) -> anyhow::Result<()> {
             };
             let added = VirtualLibrary::open(&dir)?.add_cartridges(count, kind)?;
             let names: Vec<String> = added.iter().map(ToString::to_string).collect();
-            println!("Added {}", names.join(", "));
+            outln!("Added {}", names.join(", "));
         }
         VtlCommand::Move { dir, from, to } => {
             move_cartridge(&VirtualLibrary::open(&dir)?, &from, &to)?
@@ -118,7 +116,7 @@ fn move_cartridge(lib: &VirtualLibrary, from: &str, to: &str) -> anyhow::Result<
         Ok(e.address)
     };
     changer.move_medium(find(from)?, find(to)?)?;
-    println!("Moved {from} to {to}");
+    outln!("Moved {from} to {to}");
     Ok(())
 }
 
@@ -141,12 +139,12 @@ fn fault(args: FaultArgs) -> anyhow::Result<()> {
         f.early_warning_at = args.early_warning_at.or(f.early_warning_at);
         f.physical_end_at = args.physical_end_at.or(f.physical_end_at);
         lib.set_cartridge_faults(&tag, f)?;
-        println!("{tag}: faults {}", serde_json::to_string(&f)?);
+        outln!("{tag}: faults {}", serde_json::to_string(&f)?);
     } else if let Some(drive) = args.drive {
         let mut f = DriveFaults::default();
         f.not_ready = args.not_ready && !args.clear;
         lib.set_drive_faults(drive, f)?;
-        println!("drive {drive}: faults {}", serde_json::to_string(&f)?);
+        outln!("drive {drive}: faults {}", serde_json::to_string(&f)?);
     }
     Ok(())
 }
@@ -195,20 +193,20 @@ fn print_status(status: &LibraryStatus) {
         } else {
             ""
         };
-        println!("Drive {}:  {what}{user}{fault}", d.index);
+        outln!("Drive {}:  {what}{user}{fault}", d.index);
     }
     for s in &status.slots {
         let what = s
             .cartridge
             .as_ref()
             .map_or("empty".to_owned(), cartridge_line);
-        println!("Slot {:<3} {what}", format!("{}:", s.number));
+        outln!("Slot {:<3} {what}", format!("{}:", s.number));
     }
     for s in &status.import_export {
         let what = s
             .cartridge
             .as_ref()
             .map_or("empty".to_owned(), cartridge_line);
-        println!("I/E {:<4} {what}", format!("{}:", s.number));
+        outln!("I/E {:<4} {what}", format!("{}:", s.number));
     }
 }

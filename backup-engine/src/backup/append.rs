@@ -176,28 +176,50 @@ fn hardware_end(
     layout: Layout,
 ) -> Result<Appendable, String> {
     drive.rewind().map_err(dev)?;
-    let mut filemarks = 0u64;
+    // Where each filemark ends (the position just after it).
+    let mut after_marks = Vec::new();
     while drive.space_filemarks(1).map_err(dev)? == SpaceStatus::Done {
-        filemarks += 1;
-        if filemarks > MAX_FILEMARKS {
+        after_marks.push(drive.position().map_err(dev)?.0);
+        if after_marks.len() as u64 > MAX_FILEMARKS {
             return Err(format!("it has more than {MAX_FILEMARKS} filemarks"));
         }
     }
+    let filemarks = after_marks.len() as u64;
     let end = drive.position().map_err(dev)?.0;
+    let not_closed = || {
+        "its data do not end with a closed set (the last backup on it was interrupted)".to_owned()
+    };
+    let Some(&last_mark) = after_marks.last() else {
+        return Err(not_closed());
+    };
+    if last_mark != end {
+        // Data after the last filemark: an EOTM whose closing filemark did not fit before the
+        // physical end (the family continues), or a set cut short.
+        drive
+            .locate(tape_core::BlockAddress(last_mark))
+            .map_err(dev)?;
+        let n = match drive.read_block(buf).map_err(dev)? {
+            ReadStatus::Data(n) => n,
+            _ => return Err(not_closed()),
+        };
+        return Err(match decode_dblk(&buf[..n]) {
+            Ok(Decoded::Complete { value, .. }) if matches!(value.body, Body::Eotm(_)) => {
+                format!(
+                    "it is full: family {family:08X} continues on media #{}",
+                    sequence + 1
+                )
+            }
+            _ => not_closed(),
+        });
+    }
     // TAPE | filemark | a set: SSET … | filemark | ESET | filemark.
     if filemarks < 3 {
         return Err("no set on it was ever closed (the backup writing it was interrupted)".into());
     }
-    // Back over the last two filemarks, forward over the one before the ESET.
-    for count in [-2, 1] {
-        let status = drive.space_filemarks(count).map_err(dev)?;
-        if status != SpaceStatus::Done {
-            return Err(format!(
-                "the drive could not space over its last filemarks ({status:?})"
-            ));
-        }
-    }
-    let eset_at = drive.position().map_err(dev)?.0;
+    let eset_at = after_marks[after_marks.len() - 2];
+    drive
+        .locate(tape_core::BlockAddress(eset_at))
+        .map_err(dev)?;
     // The block size: the first block of the ESET, then back to it.
     let block_size = match drive.read_block(buf).map_err(dev)? {
         ReadStatus::Data(n) => n,

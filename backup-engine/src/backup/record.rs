@@ -25,6 +25,8 @@ pub(crate) struct Recorder<'c> {
     /// Placed records waiting to be written.
     placed: Vec<EntryRecord>,
     media_recorded: usize,
+    /// When the job started (the media's "written at").
+    started: i64,
 }
 
 impl<'c> Recorder<'c> {
@@ -35,6 +37,7 @@ impl<'c> Recorder<'c> {
             unplaced: VecDeque::new(),
             placed: Vec::new(),
             media_recorded: 0,
+            started: 0,
         }
     }
 
@@ -44,6 +47,7 @@ impl<'c> Recorder<'c> {
         (family, number, first): (u32, u16, u16),
         now: Timestamp,
     ) -> Result<(), BackupError> {
+        self.started = now.secs;
         if let Some(c) = self.catalog {
             let mut set = SetRecord::new(
                 family,
@@ -122,7 +126,7 @@ impl<'c> Recorder<'c> {
                 m.sequence,
                 m.barcode.clone(),
                 &s.medium_name,
-                0,
+                self.started,
             ))?;
             self.media_recorded += 1;
         }

@@ -317,6 +317,15 @@ impl Catalog {
             .optional()?)
     }
 
+    /// The family whose media carry this name (label), the most recently written first.
+    pub fn families_named(&self, label: &str) -> Result<Vec<u32>, CatalogError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT family FROM media WHERE label = ?1 GROUP BY family ORDER BY MAX(written_at) DESC, MAX(rowid) DESC",
+        )?;
+        let rows = stmt.query_map([label], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Marks every set of a family expired: its media may be overwritten.
     pub fn expire_family(&self, family: u32) -> Result<(), CatalogError> {
         self.conn.execute(

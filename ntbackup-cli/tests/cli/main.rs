@@ -12,6 +12,7 @@ mod ntsyntax;
 mod operator;
 mod pty;
 mod tape;
+mod types;
 mod vtl;
 
 use std::path::Path;

@@ -20,6 +20,7 @@ pub mod media;
 mod operator;
 mod pipeline;
 pub mod policy;
+pub mod rebuild;
 pub mod restore;
 mod selection;
 mod time;

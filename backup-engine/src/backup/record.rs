@@ -25,6 +25,8 @@ pub(crate) struct Recorder<'c> {
     /// Placed records waiting to be written.
     placed: Vec<EntryRecord>,
     media_recorded: usize,
+    /// When the job started: the date its media are recorded with (the TAPE block's date).
+    started: i64,
 }
 
 impl<'c> Recorder<'c> {
@@ -35,6 +37,7 @@ impl<'c> Recorder<'c> {
             unplaced: VecDeque::new(),
             placed: Vec::new(),
             media_recorded: 0,
+            started: 0,
         }
     }
 
@@ -44,6 +47,7 @@ impl<'c> Recorder<'c> {
         family: u32,
         now: Timestamp,
     ) -> Result<(), BackupError> {
+        self.started = now.secs;
         if let Some(c) = self.catalog {
             let mut set = SetRecord::new(
                 family,
@@ -121,7 +125,7 @@ impl<'c> Recorder<'c> {
                 m.sequence,
                 m.barcode.clone(),
                 &s.medium_name,
-                0,
+                self.started,
             ))?;
             self.media_recorded += 1;
         }

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod policy;
+mod rebuild;
 mod scenario;
 mod tree;
 mod types;

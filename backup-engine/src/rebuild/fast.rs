@@ -2,7 +2,8 @@
 //! without reading a data block.
 //!
 //! 1. The last medium ends with `FM | ESET | TFDD … | TSMP … | ESET | FM` (§10.2): the region
-//!    between its last two filemarks holds the last set's end, its FDD and the family's Set Map.
+//!    between its last two filemarks holds the family's Set Map, and usually the last set's end
+//!    and FDD (unless the medium before filled up after them: §9.5 case o).
 //! 2. The Set Map has one entry per SSET written, continuation SSETs included (§10.4, §7.3.3.1):
 //!    each set's SSET PBA and FLA on every medium it touches, its FDD's PBA and medium.
 //! 3. Each set's SSET block is read for its `LXJB` job stream; that read also settles how the
@@ -132,16 +133,13 @@ fn gather(
         ));
         return Err(format!("its tape catalog is damaged ({d})"));
     }
-    let Some((_, last_end)) = &tail.end else {
-        return Err(format!(
-            "media #{} does not end with the end of a set (the family continues on a medium not given)",
-            last.sequence
-        ));
-    };
-    let map = tail
-        .map
-        .as_ref()
-        .ok_or("the last set was written without the tape catalog")?;
+    // The Set Map ends the family's last medium (§9.5 case o: even when the medium before holds
+    // the last set's end, its FDD and a first copy of the map).
+    let map = tail.map.as_ref().ok_or(format!(
+        "media #{} does not end with the family's Set Map (the last set was written without the \
+         tape catalog, or the family continues on a medium not given)",
+        last.sequence
+    ))?;
     if map.media_family_id != last.family {
         return Err(format!(
             "the Set Map names family {:08X}",
@@ -182,7 +180,11 @@ fn gather(
             None => None,
         };
         let end_region;
-        let region = if last_end.set_number == p.head.number {
+        let in_tail = tail
+            .end
+            .as_ref()
+            .is_some_and(|(_, e)| e.set_number == p.head.number);
+        let region = if in_tail {
             &tail
         } else {
             let medium = medium_of(media, p.fdd.0)?;

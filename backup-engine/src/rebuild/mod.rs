@@ -319,7 +319,18 @@ impl Output<'_> {
         m: &Medium,
         family_date: Option<i64>,
     ) -> Result<(), CatalogError> {
-        let written = local_to_unix(m.date).or(family_date).unwrap_or(0);
+        let known = || {
+            self.catalog
+                .media(m.family)
+                .ok()?
+                .into_iter()
+                .find(|r| r.sequence == m.sequence)
+                .map(|r| r.written_at)
+        };
+        let written = local_to_unix(m.date)
+            .or(family_date)
+            .or_else(known)
+            .unwrap_or(0);
         self.catalog.record_medium(&MediumRecord::new(
             m.family,
             m.sequence,

@@ -103,11 +103,22 @@ fn family(
     let mut seqs = vec![first.sequence];
     let mut other = None;
     let mut continues = s.read_medium(m, &mut c)?;
-    while let Some(next) = continues {
+    let mut last = first.sequence;
+    // Asked for when the family continues; otherwise the next medium may still be the next of
+    // this family (one ended by its physical end before its end-of-medium marker).
+    while continues.is_some() || *remaining > 0 {
+        let next = last.saturating_add(1);
         if let Err(stop) = m.mount(None, Some(family), next, false) {
-            c.warnings.push(format!(
-                "media #{next} of family {family:08X} was not supplied: {stop}"
-            ));
+            if continues.is_some() {
+                c.warnings.push(format!(
+                    "media #{next} of family {family:08X} was not supplied: {stop}"
+                ));
+            } else {
+                out.report
+                    .warnings
+                    .push(format!("no further medium to read: {stop}"));
+                *remaining = 0;
+            }
             break;
         }
         *remaining = remaining.saturating_sub(1);
@@ -117,6 +128,7 @@ fn family(
                 seqs.push(next);
                 s.next_medium(&medium);
                 continues = s.read_medium(m, &mut c)?;
+                last = next;
             }
             found => {
                 other = found;

@@ -213,7 +213,21 @@ impl Scanner {
             }
             Event::Data(bytes) => self.gathered(bytes),
             Event::StreamEnd { .. } => self.gather_end(c),
-            Event::StreamCut { .. } => self.gather = None,
+            Event::StreamCut {
+                id,
+                delivered,
+                expected,
+            } => {
+                self.gather = None;
+                if id == StreamId::STAN {
+                    // The set was closed in the middle of this file: only part of it is on tape.
+                    c.not_read(expected.saturating_sub(delivered));
+                    self.last_file = None;
+                }
+            }
+            // A medium the reader continued onto holds the rest of the set being read (if only
+            // its SSET* and ESET*, or a rewritten Set Map: mtf.md §9.4 g–j, §9.5).
+            Event::Medium(_) => c.touch(self.sequence),
             Event::Volume(_) => {
                 self.owner = Owner::Other;
                 self.raw_dirs.clear();
@@ -381,8 +395,9 @@ pub(crate) fn bytes_unit(m: &mut Mounter<'_>) -> Option<u64> {
     (!m.drive.capabilities().hardware_filemarks).then_some(tape_core::BKF_BLOCK as u64)
 }
 
-/// Scans a family from its cartridges, in sequence order, following it from one medium to the
-/// next where they follow on.
+/// Scans a family from its cartridges, in sequence order. Consecutive media are read as one
+/// stream, as the family was written — also when a medium ends without an end-of-medium marker
+/// (the physical end came first, and the next medium rewrites the Set Map: mtf.md §9.5 case o).
 pub(crate) fn by_barcode(
     m: &mut Mounter<'_>,
     c: &mut Collector<'_>,
@@ -391,6 +406,7 @@ pub(crate) fn by_barcode(
     let unit = bytes_unit(m);
     let mut scanner: Option<Scanner> = None;
     let mut continues: Option<u16> = None;
+    let mut previous: Option<u16> = None;
     for medium in media {
         if let Err(why) = m.load(medium) {
             c.warnings.push(format!(
@@ -399,7 +415,8 @@ pub(crate) fn by_barcode(
             ));
             continue;
         }
-        match (&mut scanner, continues == Some(medium.sequence)) {
+        let follows = previous.is_some_and(|p| p.checked_add(1) == Some(medium.sequence));
+        match (&mut scanner, follows) {
             (Some(s), true) => s.next_medium(medium),
             _ => {
                 if let Some(next) = continues
@@ -412,6 +429,7 @@ pub(crate) fn by_barcode(
         }
         if let Some(s) = &mut scanner {
             continues = s.read_medium(m, c)?;
+            previous = Some(medium.sequence);
         }
     }
     if let Some(next) = continues

@@ -9,6 +9,7 @@
 mod catalog;
 mod policy;
 mod rebuild;
+mod rebuild_media;
 mod scenario;
 mod tree;
 mod types;

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
-use backup_engine::backup::{BackupContext, BackupJob, BackupOutcome, BackupType, run_backup};
+use backup_engine::backup::{
+    BackupContext, BackupJob, BackupOutcome, BackupReport, BackupType, run_backup,
+};
 use backup_engine::catalog::{Catalog, EntryRecord, MediumRecord, SetRecord};
 use backup_engine::policy::{AbortPolicy, ChangerPolicy, NoDirectory, PolicyChain};
 use backup_engine::rebuild::{
@@ -118,11 +120,16 @@ pub(crate) struct Lab {
 
 impl Lab {
     pub(crate) fn new(slots: u16) -> Self {
+        Self::with_early_warning(slots, 64 << 10)
+    }
+
+    /// 1 MiB cartridges with this early-warning zone.
+    pub(crate) fn with_early_warning(slots: u16, early_warning: u64) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = LibraryConfig::default();
         config.slots = slots;
         config.capacity = 1 << 20;
-        config.early_warning = 64 << 10;
+        config.early_warning = early_warning;
         let lib = VirtualLibrary::create(dir.path().join("lib"), &config).unwrap();
         let catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
         Self {
@@ -149,6 +156,23 @@ impl Lab {
 
     /// A backup of the source tree by job `job`; the clock then moves on a day.
     pub(crate) fn backup(&self, job: &str, kind: BackupType, tape_catalog: bool) -> i64 {
+        let (report, events) = self.run_backup(job, kind, tape_catalog);
+        assert_eq!(
+            report.outcome,
+            BackupOutcome::Complete,
+            "{:?}",
+            events.lines()
+        );
+        report.set_id.unwrap()
+    }
+
+    /// A backup, however it ends.
+    pub(crate) fn run_backup(
+        &self,
+        job: &str,
+        kind: BackupType,
+        tape_catalog: bool,
+    ) -> (BackupReport, EventLog) {
         let mut j = BackupJob::new(job, Selection::new([self.src()], [] as [&str; 0]).unwrap());
         j.options.backup_type = kind;
         j.options.block_size = 64 << 10;
@@ -167,14 +191,8 @@ impl Lab {
             },
         )
         .unwrap();
-        assert_eq!(
-            report.outcome,
-            BackupOutcome::Complete,
-            "{:?}",
-            events.lines()
-        );
         self.clock.advance(Duration::from_secs(86_400));
-        report.set_id.unwrap()
+        (report, events)
     }
 
     /// Every data cartridge of the library.
@@ -203,9 +221,19 @@ impl Lab {
 
     /// Rebuilds from every cartridge; returns the report and the blocks read per barcode.
     pub(crate) fn rebuild(&self, tape_catalog: bool) -> (RebuildReport, HashMap<String, u64>) {
+        self.rebuild_into(&self.catalog, self.barcodes(), tape_catalog)
+    }
+
+    /// Rebuilds `catalog` from these cartridges.
+    pub(crate) fn rebuild_into(
+        &self,
+        catalog: &Catalog,
+        tags: Vec<VolumeTag>,
+        tape_catalog: bool,
+    ) -> (RebuildReport, HashMap<String, u64>) {
         let mut drive = Counting::new(self.lib.drive(0).unwrap());
         let reads = drive.reads.clone();
-        let mut job = RebuildJob::new("rebuild", RebuildMedia::Barcodes(self.barcodes()));
+        let mut job = RebuildJob::new("rebuild", RebuildMedia::Barcodes(tags));
         job.options.use_tape_catalog = tape_catalog;
         let mut events = EventLog::default();
         let report = run_rebuild(
@@ -215,7 +243,7 @@ impl Lab {
                 policy: &mut self.policy(),
                 clock: &self.clock,
                 events: &mut events,
-                catalog: &self.catalog,
+                catalog,
             },
         )
         .unwrap();

@@ -166,6 +166,19 @@ impl<'c> Collector<'c> {
         }
     }
 
+    /// The same collector, empty: what a failed reading of the tape catalog wrote is rewritten
+    /// by the scan that follows (its warnings stay).
+    pub(crate) fn restart(&mut self) {
+        *self = Self {
+            catalog: self.catalog,
+            draft: None,
+            limit: self.limit,
+            sets: Vec::new(),
+            archive: Vec::new(),
+            warnings: std::mem::take(&mut self.warnings),
+        };
+    }
+
     /// A set starts (a set still open is ended first, as having no end on the media read).
     pub(crate) fn begin(&mut self, head: SetHead) -> Result<(), CatalogError> {
         self.finish()?;

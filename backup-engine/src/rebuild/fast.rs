@@ -32,10 +32,14 @@ use tape_format::stream::job::JobInfo;
 use super::collect::{Collector, SetHead, catalog_path, local_to_unix, set_time};
 use super::mount::{Medium, Mounter};
 use super::{Ending, RebuildError, contiguous};
-use crate::catalog::{ArchiveState, EntryRecord};
+use crate::catalog::{ArchiveState, CatalogError, EntryRecord};
 
 /// Why the tape catalog cannot be used (the family is then scanned).
 type Why = String;
+
+/// FDD entries kept from the last medium's closing region; a larger FDD is read again, set by
+/// set, so memory stays bounded whatever the size of a set.
+const TAIL_FDD: usize = 1 << 16;
 
 /// How the Set Map's PBAs count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +57,8 @@ struct Region {
     job: Option<Vec<u8>>,
     end: Option<(BlockAttributes, Eset)>,
     fdd: Vec<FddEntry>,
+    /// More FDD entries than kept.
+    overflow: bool,
     map: Option<SetMap>,
     damaged: Option<String>,
 }
@@ -68,45 +74,36 @@ struct Planned {
     last_sequence: u16,
 }
 
-/// A set ready for the collector.
-struct Ready {
-    head: SetHead,
-    job: Option<JobInfo>,
-    ending: Ending,
-    last_sequence: u16,
-    entries: Vec<(EntryRecord, Option<ArchiveState>)>,
+/// The family's catalog, found and checked.
+struct Found {
+    plans: Vec<Planned>,
+    jobs: Vec<Option<JobInfo>>,
+    pbas: Pbas,
+    tail: Region,
 }
 
-/// Reads `media` (one family, in sequence order) through the tape catalog into `c`; `Ok(Err)`
-/// says why it cannot be done, before anything was written.
+/// Reads `media` (one family, in sequence order) through the tape catalog into `c`. `Ok(Err)`
+/// says why it cannot be done; sets already written then are rewritten by the scan.
 pub(crate) fn read_family(
     m: &mut Mounter<'_>,
     c: &mut Collector<'_>,
     media: &[Medium],
 ) -> Result<Result<(), Why>, RebuildError> {
-    let sets = match gather(m, media, &mut c.warnings) {
-        Ok(s) => s,
+    let found = match find(m, media, &mut c.warnings) {
+        Ok(f) => f,
         Err(why) => return Ok(Err(why)),
     };
-    for set in sets {
-        c.begin(set.head)?;
-        if let Some(job) = set.job {
-            c.job(job);
+    for (p, job) in found.plans.iter().zip(found.jobs) {
+        if let Err(why) = read_set(m, c, p, job, &found.tail, media, found.pbas)? {
+            return Ok(Err(why));
         }
-        for (entry, state) in set.entries {
-            c.entry(entry, state, None)?;
-        }
-        c.ending(set.ending, set.last_sequence);
     }
     c.finish()?;
     Ok(Ok(()))
 }
 
-fn gather(
-    m: &mut Mounter<'_>,
-    media: &[Medium],
-    warnings: &mut Vec<String>,
-) -> Result<Vec<Ready>, Why> {
+/// The Set Map from the last medium, the way its PBAs count, each set's job.
+fn find(m: &mut Mounter<'_>, media: &[Medium], warnings: &mut Vec<String>) -> Result<Found, Why> {
     let last = media.last().ok_or("no medium")?;
     if contiguous(media) != last.sequence {
         return Err(format!(
@@ -125,7 +122,8 @@ fn gather(
         "media #{} does not end with the end of a set",
         last.sequence
     ))?;
-    let tail = read_region(m, last, start, end - start, false)?;
+    let mut tail = Region::default();
+    read_blocks(m, last, start, end - start, |e| keep(&mut tail, e, false))?;
     if let Some(d) = &tail.damaged {
         warnings.push(format!(
             "family {:08X}: the tape catalog on media #{} is damaged ({d}); the family is scanned instead",
@@ -135,7 +133,7 @@ fn gather(
     }
     // The Set Map ends the family's last medium (§9.5 case o: even when the medium before holds
     // the last set's end, its FDD and a first copy of the map).
-    let map = tail.map.as_ref().ok_or(format!(
+    let map = tail.map.take().ok_or(format!(
         "media #{} does not end with the family's Set Map (the last set was written without the \
          tape catalog, or the family continues on a medium not given)",
         last.sequence
@@ -146,17 +144,21 @@ fn gather(
             map.media_family_id
         ));
     }
-    let plans = plan(map, last.family)?;
+    let plans = plan(&map, last.family)?;
     let (pbas, first) = settle_pbas(m, media, plans.first().ok_or("the Set Map is empty")?)?;
     let mut first = Some(first);
-    let mut out = Vec::new();
-    for p in plans {
+    let mut jobs = Vec::with_capacity(plans.len());
+    for p in &plans {
         let sset = match first.take() {
             Some(r) => r,
             None => {
                 let medium = medium_of(media, p.sset.0)?;
                 let at = address_of(pbas, medium, p.sset.1)?;
-                read_region(m, medium, at, sset_blocks(medium), true)?
+                let mut r = Region::default();
+                read_blocks(m, medium, at, sset_blocks(medium), |e| {
+                    keep(&mut r, e, true)
+                })?;
+                r
             }
         };
         if sset
@@ -169,7 +171,7 @@ fn gather(
                 p.head.number
             ));
         }
-        let job = match sset.job.map(|b| JobInfo::decode(&b)) {
+        jobs.push(match sset.job.map(|b| JobInfo::decode(&b)) {
             Some(Ok(j)) => Some(j),
             Some(Err(e)) => {
                 return Err(format!(
@@ -178,26 +180,14 @@ fn gather(
                 ));
             }
             None => None,
-        };
-        let end_region;
-        let in_tail = tail
-            .end
-            .as_ref()
-            .is_some_and(|(_, e)| e.set_number == p.head.number);
-        let region = if in_tail {
-            &tail
-        } else {
-            let medium = medium_of(media, p.fdd.0)?;
-            let at = address_of(pbas, medium, p.fdd.1)?;
-            let fm = medium.filemarks.as_ref().ok_or("no filemarks")?;
-            let (from, to) = fm.region_of(at);
-            let blocks = to.map_or(u64::MAX, |t| t - from);
-            end_region = read_region(m, medium, from, blocks, false)?;
-            &end_region
-        };
-        out.push(ready(p, job, region, media, pbas)?);
+        });
     }
-    Ok(out)
+    Ok(Found {
+        plans,
+        jobs,
+        pbas,
+        tail,
+    })
 }
 
 /// The sets of the Set Map, in order, with where their pieces are.
@@ -288,9 +278,14 @@ fn settle_pbas(
     let medium = medium_of(media, first.sset.0)?;
     for pbas in [Pbas::Blocks, Pbas::Addresses] {
         let at = address_of(pbas, medium, first.sset.1)?;
-        let Ok(r) = read_region(m, medium, at, sset_blocks(medium), true) else {
+        let mut r = Region::default();
+        if read_blocks(m, medium, at, sset_blocks(medium), |e| {
+            keep(&mut r, e, true)
+        })
+        .is_err()
+        {
             continue;
-        };
+        }
         if r.set
             .as_ref()
             .is_some_and(|s| s.sset.set_number == first.head.number)
@@ -301,50 +296,25 @@ fn settle_pbas(
     Err("the Set Map's block addresses do not lead to the sets".into())
 }
 
-/// The set's entries from its FDD, placed on their media.
-fn ready(
-    p: Planned,
-    job: Option<JobInfo>,
-    region: &Region,
-    media: &[Medium],
+/// Places FDD entries of one set and hands them to the collector.
+struct Placer<'p> {
+    plan: &'p Planned,
+    media: &'p [Medium],
     pbas: Pbas,
-) -> Result<Ready, Why> {
-    let n = p.head.number;
-    let Some((attrs, _)) = region.end.as_ref().filter(|(_, e)| e.set_number == n) else {
-        return Err(format!("the end of set #{n} is not where the Set Map says"));
-    };
-    if let Some(d) = &region.damaged {
-        return Err(format!("the FDD of set #{n} is damaged ({d})"));
-    }
-    let objects = region
-        .fdd
-        .iter()
-        .filter(|e| matches!(e.kind(), FddKind::Directory | FddKind::File))
-        .count() as u64;
-    if objects != p.objects {
-        return Err(format!(
-            "the FDD of set #{n} lists {objects} objects, the Set Map {}",
-            p.objects
-        ));
-    }
-    let ending = if attrs.contains(BlockAttributes::ESET_ABORTED_SET) {
-        Ending::ClosedEarly
-    } else {
-        Ending::Complete
-    };
-    let ours = job.is_some();
-    let time = |d| {
-        if ours {
-            local_to_unix(d)
-        } else {
-            set_time(d, p.head.time_zone)
-        }
-    };
-    let mut device = String::new();
-    let mut dir: Vec<String> = Vec::new();
-    let mut entries = Vec::with_capacity(region.fdd.len());
-    let mut last_sequence = p.last_sequence;
-    for e in &region.fdd {
+    ours: bool,
+    device: String,
+    dir: Vec<String>,
+    objects: u64,
+    last_sequence: u16,
+}
+
+impl Placer<'_> {
+    /// One FDD entry: `Ok(Err)` when it cannot be placed.
+    fn entry(
+        &mut self,
+        e: &FddEntry,
+        c: &mut Collector<'_>,
+    ) -> Result<Result<(), Why>, CatalogError> {
         let FddBody::Object {
             is_file,
             dates,
@@ -353,10 +323,10 @@ fn ready(
         } = &e.body
         else {
             if let FddBody::Volume { device_name, .. } = &e.body {
-                device = e.string_type.decode(device_name);
-                dir.clear();
+                self.device = e.string_type.decode(device_name);
+                self.dir.clear();
             }
-            continue;
+            return Ok(Ok(()));
         };
         let in_stream = if *is_file {
             FileAttributes::NAME_IN_STREAM.bits()
@@ -364,39 +334,145 @@ fn ready(
             DirAttributes::PATH_IN_STREAM.bits()
         };
         if attributes & in_stream != 0 {
-            return Err("the FDD lacks a name kept in a PNAM/FNAM stream".into());
+            return Ok(Err("the FDD lacks a name kept in a PNAM/FNAM stream".into()));
         }
         let comps = if *is_file {
-            let mut c = dir.clone();
+            let mut c = self.dir.clone();
             c.push(e.string_type.decode(name));
             c
         } else {
-            dir = e.string_type.decode_path(name);
-            dir.clone()
+            self.dir = e.string_type.decode_path(name);
+            self.dir.clone()
         };
-        let path = catalog_path(&device, &comps, None, None);
+        let (block, skip) = match place(e, self.plan, self.media, self.pbas) {
+            Ok(at) => at,
+            Err(why) => return Ok(Err(why)),
+        };
+        let time = |d| {
+            if self.ours {
+                local_to_unix(d)
+            } else {
+                set_time(d, self.plan.head.time_zone)
+            }
+            .unwrap_or(0)
+        };
         let kind = if *is_file { kind_of(e) } else { 0 };
         let size = if kind == 1 { e.displayable_size } else { 0 };
-        let mtime = time(dates[0]).unwrap_or(0);
-        let ctime = time(dates[1]).unwrap_or(0);
-        let (block, skip) = place(e, &p, media, pbas)?;
-        last_sequence = last_sequence.max(e.media_sequence);
+        let (mtime, ctime) = (time(dates[0]), time(dates[1]));
+        let path = catalog_path(&self.device, &comps, None, None);
         let mut rec = EntryRecord::new(path, kind, size, mtime, e.media_sequence, e.fla);
         rec.block = block;
         rec.skip = skip;
-        let state = (ours && kind != 0).then(|| {
-            let ns = |s: i64| s.saturating_mul(1_000_000_000);
-            ArchiveState::new(0, 0, size, ns(mtime), ns(ctime))
-        });
-        entries.push((rec, state));
+        let ns = |s: i64| s.saturating_mul(1_000_000_000);
+        let state =
+            (self.ours && kind != 0).then(|| ArchiveState::new(0, 0, size, ns(mtime), ns(ctime)));
+        self.objects += 1;
+        self.last_sequence = self.last_sequence.max(e.media_sequence);
+        c.entry(rec, state, None)?;
+        Ok(Ok(()))
     }
-    Ok(Ready {
-        head: p.head,
-        job,
-        ending,
-        last_sequence,
-        entries,
-    })
+}
+
+/// Reads one set's end region (its ESET and FDD) into the collector.
+fn read_set(
+    m: &mut Mounter<'_>,
+    c: &mut Collector<'_>,
+    p: &Planned,
+    job: Option<JobInfo>,
+    tail: &Region,
+    media: &[Medium],
+    pbas: Pbas,
+) -> Result<Result<(), Why>, RebuildError> {
+    let n = p.head.number;
+    c.begin(p.head.clone())?;
+    let mut placer = Placer {
+        plan: p,
+        media,
+        pbas,
+        ours: job.is_some(),
+        device: String::new(),
+        dir: Vec::new(),
+        objects: 0,
+        last_sequence: p.last_sequence,
+    };
+    if let Some(j) = job {
+        c.job(j);
+    }
+    let in_tail = !tail.overflow && tail.end.as_ref().is_some_and(|(_, e)| e.set_number == n);
+    let mut failed: Option<Why> = None;
+    let mut broke: Option<CatalogError> = None;
+    let end = if in_tail {
+        for e in &tail.fdd {
+            match placer.entry(e, c)? {
+                Ok(()) => {}
+                Err(why) => return Ok(Err(why)),
+            }
+        }
+        tail.end.as_ref().map(|(a, _)| *a)
+    } else {
+        let at = medium_of(media, p.fdd.0).and_then(|medium| {
+            let at = address_of(pbas, medium, p.fdd.1)?;
+            let fm = medium.filemarks.as_ref().ok_or("no filemarks")?;
+            Ok((medium, fm.region_of(at)))
+        });
+        let (medium, (from, to)) = match at {
+            Ok(x) => x,
+            Err(why) => return Ok(Err(why)),
+        };
+        let blocks = to.map_or(u64::MAX, |t| t - from);
+        let mut end = None;
+        let read = read_blocks(m, medium, from, blocks, |event| match event {
+            Event::SetEnd(e) if e.1.set_number == n => {
+                end = Some(e.0.attributes);
+                false
+            }
+            Event::FddEntry(e) if end.is_some() && e.kind() != FddKind::End => {
+                match placer.entry(&e, c) {
+                    Ok(Ok(())) => false,
+                    Ok(Err(why)) => {
+                        failed = Some(why);
+                        true
+                    }
+                    Err(err) => {
+                        broke = Some(err);
+                        true
+                    }
+                }
+            }
+            Event::Damaged { error, offset } => {
+                failed = Some(format!(
+                    "the FDD of set #{n} is damaged at {offset}: {error}"
+                ));
+                true
+            }
+            _ => false,
+        });
+        if let Some(err) = broke {
+            return Err(err.into());
+        }
+        if let Err(why) = read.and(failed.map_or(Ok(()), Err)) {
+            return Ok(Err(why));
+        }
+        end
+    };
+    let Some(attrs) = end else {
+        return Ok(Err(format!(
+            "the end of set #{n} is not where the Set Map says"
+        )));
+    };
+    if placer.objects != p.objects {
+        return Ok(Err(format!(
+            "the FDD of set #{n} lists {} objects, the Set Map {}",
+            placer.objects, p.objects
+        )));
+    }
+    let ending = if attrs.contains(BlockAttributes::ESET_ABORTED_SET) {
+        Ending::ClosedEarly
+    } else {
+        Ending::Complete
+    };
+    c.ending(ending, placer.last_sequence);
+    Ok(Ok(()))
 }
 
 /// Directory 0, file 1, symbolic link 2 (NT reparse point), hard link 3 (NT link flag).
@@ -421,7 +497,7 @@ fn place(e: &FddEntry, p: &Planned, media: &[Medium], pbas: Pbas) -> Result<(u64
     })?;
     let medium = medium_of(media, e.media_sequence)?;
     let flb = u64::from(medium.flb);
-    if flb == 0 || medium.block_size % flb != 0 || e.fla < sset_fla {
+    if flb == 0 || medium.block_size < flb || medium.block_size % flb != 0 || e.fla < sset_fla {
         return Err(format!(
             "an FDD entry of set #{} cannot be placed",
             p.head.number
@@ -429,24 +505,24 @@ fn place(e: &FddEntry, p: &Planned, media: &[Medium], pbas: Pbas) -> Result<(u64
     }
     let per_block = medium.block_size / flb;
     let into = e.fla - sset_fla;
-    let pba = sset_pba + into / per_block;
+    let pba = sset_pba.saturating_add(into / per_block);
     Ok((address_of(pbas, medium, pba)?, into % per_block * flb))
 }
 
-/// Reads from `address` on `medium` for at most `blocks` blocks, up to the next filemark; with
-/// `sset`, only an SSET and its job stream.
-fn read_region(
+/// Reads from `address` on `medium`, at most `blocks` blocks and never past a filemark, giving
+/// each event to `sink` until it returns `true`.
+fn read_blocks(
     m: &mut Mounter<'_>,
     medium: &Medium,
     address: u64,
     blocks: u64,
-    sset: bool,
-) -> Result<Region, Why> {
+    mut sink: impl FnMut(Event<'_>) -> bool,
+) -> Result<(), Why> {
     m.load(medium)?;
     m.locate(address).map_err(|e| e.to_string())?;
     let fm = medium.filemarks.as_ref().ok_or("no filemarks")?;
     let ctx = StartContext {
-        offset: fm.pba(address) * medium.block_size,
+        offset: fm.pba(address).saturating_mul(medium.block_size),
         flb_size: medium.flb,
         soft_filemark_size: 0,
         family: medium.family,
@@ -456,17 +532,14 @@ fn read_region(
         directory: Vec::new(),
     };
     let mut reader = MediaReader::at_block(ReaderOptions::default(), ctx);
-    let mut r = Region::default();
-    let mut gathering: Option<Vec<u8>> = None;
     let mut buf = vec![0u8; 1 << 20];
     for _ in 0..blocks {
         let n = match m.read(&mut buf).map_err(|e| e.to_string())? {
             ReadStatus::Data(n) => n,
-            ReadStatus::Filemark | ReadStatus::EndOfData => break,
+            ReadStatus::Filemark | ReadStatus::EndOfData => return Ok(()),
         };
         let mut input = &buf[..n];
-        let mut done = false;
-        while !input.is_empty() && !done {
+        while !input.is_empty() {
             let step = reader.step(input).map_err(|e| e.to_string())?;
             input = &input[step.consumed..];
             let Some(event) = step.event else {
@@ -475,36 +548,40 @@ fn read_region(
                 }
                 continue;
             };
-            done = take(&mut r, &mut gathering, event, sset);
-        }
-        if done {
-            break;
+            if sink(event) {
+                return Ok(());
+            }
         }
     }
-    Ok(r)
+    Ok(())
 }
 
-/// Keeps what a region read is for; `true` when it has it all.
-fn take(r: &mut Region, gathering: &mut Option<Vec<u8>>, event: Event<'_>, sset: bool) -> bool {
+/// Keeps what a region read is for; `true` when it has it all. With `sset`, only an SSET and
+/// its job stream are wanted.
+fn keep(r: &mut Region, event: Event<'_>, sset: bool) -> bool {
     match event {
         Event::SetStart(s) => r.set = Some(s),
         Event::StreamStart { header, .. } if header.id == StreamId::LXJB => {
-            *gathering = Some(Vec::new());
+            r.job = Some(Vec::new());
         }
         Event::Data(d) => {
-            if let Some(g) = gathering
+            if let Some(g) = &mut r.job
                 && g.len() + d.len() <= JobInfo::MAX_LEN
             {
                 g.extend_from_slice(d);
             }
         }
-        Event::StreamEnd { id, .. } if id == StreamId::LXJB => {
-            r.job = gathering.take();
-            return sset;
-        }
+        Event::StreamEnd { id, .. } if id == StreamId::LXJB => return sset,
         Event::Volume(_) | Event::Directory(_) | Event::File(_) => return sset,
         Event::SetEnd(e) => r.end = Some((e.0.attributes, e.1)),
-        Event::FddEntry(e) if e.kind() != FddKind::End => r.fdd.push(*e),
+        Event::FddEntry(e) if e.kind() != FddKind::End => {
+            if r.fdd.len() < TAIL_FDD {
+                r.fdd.push(*e);
+            } else {
+                r.overflow = true;
+                r.fdd.clear();
+            }
+        }
         Event::SetMap(map) => r.map = Some(*map),
         Event::Damaged { error, offset } => {
             r.damaged = Some(format!("at offset {offset}: {error}"));

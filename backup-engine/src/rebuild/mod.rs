@@ -490,7 +490,10 @@ fn read_family(
                 out.family(c, family, Method::TapeCatalog, None, seqs);
                 return Ok(());
             }
-            Err(why) => Some(why),
+            Err(why) => {
+                c.restart();
+                Some(why)
+            }
         }
     } else {
         None

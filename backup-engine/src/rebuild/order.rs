@@ -96,7 +96,10 @@ fn family(
                 out.family(c, family, Method::TapeCatalog, None, vec![first.sequence]);
                 return Ok(None);
             }
-            Err(w) => why = Some(w),
+            Err(w) => {
+                c.restart();
+                why = Some(w);
+            }
         }
     }
     let mut s = Scanner::new(&first, bytes_unit(m));

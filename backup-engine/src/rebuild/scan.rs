@@ -18,6 +18,10 @@ use super::mount::{Medium, Mounter};
 use super::{Ending, RebuildError};
 use crate::catalog::{ArchiveState, EntryRecord};
 
+/// Unreadable blocks in a row after which a medium is given up (a drive that reports the same
+/// error without moving must not keep the rebuild spinning).
+const MAX_UNREADABLE: u32 = 64;
+
 /// The DBLK whose streams are being read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Owner {
@@ -110,6 +114,7 @@ impl Scanner {
         self.address = 0;
         self.continues = None;
         let mut buf = vec![0u8; 1 << 20];
+        let mut unreadable = 0;
         loop {
             let status = match m.read(&mut buf) {
                 Ok(s) => s,
@@ -118,6 +123,14 @@ impl Scanner {
                     ..
                 }) => {
                     let at = block.map_or(self.address, |b| b);
+                    unreadable += 1;
+                    if unreadable > MAX_UNREADABLE {
+                        c.warnings.push(format!(
+                            "media #{} of family {:08X}: {MAX_UNREADABLE} unreadable blocks in a row; the rest of it is not read",
+                            self.sequence, self.family
+                        ));
+                        break;
+                    }
                     c.warnings.push(format!(
                         "media #{} of family {:08X}: block {at} cannot be read ({detail}); skipped",
                         self.sequence, self.family
@@ -127,6 +140,7 @@ impl Scanner {
                 }
                 Err(e) => return Err(e),
             };
+            unreadable = 0;
             match status {
                 ReadStatus::Data(n) => {
                     let len = n as u64;

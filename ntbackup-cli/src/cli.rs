@@ -27,6 +27,9 @@ pub(crate) enum Command {
     List(ListArgs),
     /// List the tape drives and changers found on this machine (sysfs, /dev/tape/by-id).
     Devices,
+    /// The catalog: rebuild it from the tapes alone, list the sets it knows.
+    #[command(subcommand)]
+    Catalog(crate::catalog_cmd::CatalogCommand),
 }
 
 /// Where the media are and what supplies the next one.

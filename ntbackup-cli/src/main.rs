@@ -4,6 +4,7 @@
 //! strings, prints, and maps outcomes to exit codes. Everything else is in the library crates.
 
 mod backup_cmd;
+mod catalog_cmd;
 mod cli;
 mod device;
 mod devices_cmd;
@@ -42,6 +43,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Restore(args) => restore_cmd::run(args),
         cli::Command::List(args) => list_cmd::run(args),
         cli::Command::Devices => devices_cmd::run(),
+        cli::Command::Catalog(cmd) => catalog_cmd::run(cmd),
     }
 }
 

@@ -7,8 +7,7 @@ use tape_format::decoded::Decoded;
 
 use super::address::FilemarkMap;
 use super::{RebuildError, Tally};
-use crate::media::{MediumCheck, Verdict, acquire};
-use crate::policy::{MediaPolicy, MediaRequest, NothingToRelease, Stop};
+use crate::policy::{MediaPolicy, MediaRequest, NothingToRelease, PolicyContext, Stop, Supply};
 use crate::{Clock, Detail, EventSink, JobEvent, Purpose};
 
 /// Largest block read (the restore's limit too).
@@ -53,34 +52,10 @@ pub(crate) enum Found {
     Other(String),
 }
 
-/// Accepts the cartridge with the wanted barcode, or (without one) whatever is loaded: a
-/// rebuild reads anything and decides afterwards what it was.
-struct Wanted(Option<VolumeTag>);
-
-impl MediumCheck for Wanted {
-    type Accepted = ();
-
-    fn check(&mut self, drive: &mut dyn TapeDrive, _: &MediaRequest) -> Verdict<()> {
-        let Some(want) = &self.0 else {
-            return Verdict::Accept(());
-        };
-        let loaded = drive
-            .status()
-            .ok()
-            .and_then(|s| s.medium)
-            .and_then(|m| m.barcode);
-        if loaded.as_ref() == Some(want) {
-            Verdict::Accept(())
-        } else {
-            Verdict::Refuse(format!("it is not {want}"))
-        }
-    }
-}
-
 impl Mounter<'_> {
     /// Gets a medium into the drive through the media policy: the cartridge `barcode`, or
     /// (without) the one loaded when `loaded` is set, else the next the policy supplies for
-    /// medium `sequence` of `family`.
+    /// medium `sequence` of `family`. What the medium is, is decided after, by reading it.
     pub(crate) fn mount(
         &mut self,
         barcode: Option<&VolumeTag>,
@@ -88,29 +63,41 @@ impl Mounter<'_> {
         sequence: u16,
         loaded: bool,
     ) -> Result<Option<VolumeTag>, Stop> {
-        if let Some(want) = barcode {
-            let status = self.drive.status().ok();
-            let ready = status.as_ref().is_some_and(|s| s.ready);
-            let here = status.and_then(|s| s.medium).and_then(|m| m.barcode);
-            if ready && here.as_ref() == Some(want) {
-                return Ok(here);
-            }
+        let status = self.drive.status().ok();
+        let ready = status.as_ref().is_some_and(|s| s.ready);
+        let here = status.and_then(|s| s.medium).and_then(|m| m.barcode);
+        match barcode {
+            Some(want) if ready && here.as_ref() == Some(want) => return Ok(here),
+            None if ready && loaded => return Ok(here),
+            _ => {}
         }
         self.current = None;
         let mut request = MediaRequest::new(Purpose::Restore, self.job.clone(), family, sequence);
         request.barcode = barcode.cloned();
-        let mut check = Wanted(barcode.cloned());
-        let (_, tag) = acquire(
-            &mut request,
-            self.policy,
-            &mut check,
-            self.drive,
-            self.clock,
-            self.events,
-            &mut NothingToRelease,
-            loaded,
-        )?;
-        Ok(tag.or_else(|| barcode.cloned()))
+        let mut cx = PolicyContext {
+            drive: &mut *self.drive,
+            clock: self.clock,
+            events: &mut *self.events,
+            release: &mut NothingToRelease,
+        };
+        match self.policy.supply(&request, &mut cx) {
+            Supply::Loaded => {}
+            Supply::Declined(why) => return Err(Stop::NoMedium(why)),
+            Supply::Stop(stop) => return Err(stop),
+        }
+        let got = self
+            .drive
+            .status()
+            .ok()
+            .and_then(|s| s.medium)
+            .and_then(|m| m.barcode);
+        match barcode {
+            Some(want) if got.as_ref() != Some(want) => Err(Stop::NoMedium(format!(
+                "{want} was asked for and {} was loaded",
+                got.map_or_else(|| "another cartridge".to_owned(), |g| g.to_string())
+            ))),
+            _ => Ok(got.or_else(|| barcode.cloned())),
+        }
     }
 
     /// Makes sure `medium` is in the drive (by its barcode, unless it is the one surveyed
@@ -125,7 +112,7 @@ impl Mounter<'_> {
                 medium.sequence
             ));
         };
-        self.mount(Some(&tag), Some(medium.family), medium.sequence, true)
+        self.mount(Some(&tag), Some(medium.family), medium.sequence, false)
             .map_err(|stop| format!("{tag} could not be loaded: {stop}"))?;
         self.current = Some((medium.family, medium.sequence));
         Ok(())

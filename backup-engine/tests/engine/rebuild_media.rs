@@ -222,6 +222,10 @@ fn append_set(drive: &mut dyn TapeDrive, family: u32, now: i64) -> Oracle {
                 .iter()
                 .find(|(o, _, len)| *o <= p.offset && p.offset < o + len)
                 .unwrap();
+            // Measured, not assumed: the writer's PBA counts blocks only; the drive's address
+            // adds the filemarks before — here 1 after the TAPE block + 2 per set that ended on
+            // this medium before (its FM, ESET + catalog, FM).
+            assert_eq!(at - p.pba, 1 + 2, "{}", String::from_utf8_lossy(&path));
             (path, p.fla, at, p.offset - start)
         })
         .collect()
@@ -582,4 +586,35 @@ fn rebuilding_from_part_of_a_family_keeps_the_fuller_record() {
         before,
         "nothing changed, other families untouched"
     );
+}
+
+#[test]
+fn the_tape_in_a_stand_alone_drive_is_read_through_its_catalog() {
+    let mut lab = Lab::new(6);
+    tree::make(&lab.src(), 300_000, 8);
+    lab.backup("one", BackupType::Normal, true);
+    let before = answers(&lab.catalog);
+    assert_eq!(before.media.len(), 1);
+    lab.lose_catalog();
+    // No changer: the tape left in the drive, and nothing else.
+    let mut drive = crate::rebuild::Counting::new(lab.lib.drive(0).unwrap());
+    let mut events = EventLog::default();
+    let report = run_rebuild(
+        &RebuildJob::new("rebuild", RebuildMedia::InOrder { count: 1 }),
+        RebuildContext {
+            drive: &mut drive,
+            policy: &mut PolicyChain::new().then(backup_engine::policy::AbortPolicy),
+            clock: &lab.clock,
+            events: &mut events,
+            catalog: &lab.catalog,
+        },
+    )
+    .unwrap();
+    assert_eq!(report.families.len(), 1, "{report:#?}");
+    assert_eq!(
+        report.families[0].method,
+        Method::TapeCatalog,
+        "{report:#?}"
+    );
+    same(&answers(&lab.catalog), &as_tape_catalog_sees(before));
 }

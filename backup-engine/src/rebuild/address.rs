@@ -28,14 +28,14 @@ impl FilemarkMap {
             .marks
             .iter()
             .enumerate()
-            .take_while(|&(i, &m)| m - i as u64 <= pba)
+            .take_while(|&(i, &m)| m.saturating_sub(i as u64) <= pba)
             .count() as u64;
         pba + before
     }
 
     /// The writer PBA of the data block at drive address `address`.
     pub(crate) fn pba(&self, address: u64) -> u64 {
-        address - self.marks.iter().take_while(|&&m| m < address).count() as u64
+        address.saturating_sub(self.marks.iter().take_while(|&&m| m < address).count() as u64)
     }
 
     /// The blocks between the filemark before `address` and the next one: `(first, end)`
@@ -46,7 +46,7 @@ impl FilemarkMap {
             .iter()
             .rev()
             .find(|&&m| m < address)
-            .map_or(0, |m| m + 1);
+            .map_or(0, |m| m.saturating_add(1));
         let end = self.marks.iter().copied().find(|&m| m >= address);
         (start, end)
     }
@@ -55,7 +55,7 @@ impl FilemarkMap {
     /// ESET and catalog: mtf.md §10.2), if there are two.
     pub(crate) fn last_region(&self) -> Option<(u64, u64)> {
         match self.marks.as_slice() {
-            [.., a, b] => Some((a + 1, *b)),
+            [.., a, b] if b > a => Some((a + 1, *b)),
             _ => None,
         }
     }

@@ -304,7 +304,7 @@ impl<'c> Collector<'c> {
             d.files += 1;
         }
         if entry.kind == 1 {
-            d.bytes += entry.size;
+            d.bytes = d.bytes.saturating_add(entry.size);
         }
         if d.keep {
             return Ok(());

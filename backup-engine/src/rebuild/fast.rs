@@ -123,7 +123,9 @@ fn find(m: &mut Mounter<'_>, media: &[Medium], warnings: &mut Vec<String>) -> Re
         last.sequence
     ))?;
     let mut tail = Region::default();
-    read_blocks(m, last, start, end - start, |e| keep(&mut tail, e, false))?;
+    read_blocks(m, last, start, end.saturating_sub(start), |e| {
+        keep(&mut tail, e, false)
+    })?;
     if let Some(d) = &tail.damaged {
         warnings.push(format!(
             "family {:08X}: the tape catalog on media #{} is damaged ({d}); the family is scanned instead",
@@ -419,7 +421,7 @@ fn read_set(
             Ok(x) => x,
             Err(why) => return Ok(Err(why)),
         };
-        let blocks = to.map_or(u64::MAX, |t| t - from);
+        let blocks = to.map_or(u64::MAX, |t| t.saturating_sub(from));
         let mut end = None;
         let read = read_blocks(m, medium, from, blocks, |event| match event {
             Event::SetEnd(e) if e.1.set_number == n => {

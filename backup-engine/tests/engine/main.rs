@@ -9,6 +9,7 @@
 mod catalog;
 mod policy;
 mod rebuild;
+mod rebuild_damage;
 mod rebuild_media;
 mod scenario;
 mod tree;

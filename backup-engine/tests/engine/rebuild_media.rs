@@ -1,6 +1,6 @@
 //! `catalog rebuild` on harder media: two sets in one family spanning three cartridges (the
 //! second appended after the first's catalog), `.bkf` files written by other programs, a set
-//! closed early, a damaged tape catalog, and a re-run over part of a family.
+//! closed early, a re-run over part of a family, a stand-alone drive.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -494,74 +494,6 @@ fn a_set_closed_early_is_rebuilt_with_its_status() {
     after.sets[0].bytes = 0;
     want.sets[0].bytes = 0;
     same(&after, &want);
-}
-
-/// Rewrites the cartridge image's record that holds `needle`, changing the byte `at` after it
-/// and fixing the record's CRC-32C (a damaged catalog that the drive reads without error).
-fn corrupt_after(image: &Path, needle: &[u8], at: usize, value: u8) {
-    let mut b = fs::read(image).unwrap();
-    let mut pos = 64;
-    let mut hit = None;
-    while pos + 16 <= b.len() {
-        let len = u32::from_le_bytes(b[pos + 4..pos + 8].try_into().unwrap()) as usize;
-        let data = pos + 16..pos + 16 + len;
-        if let Some(i) = b[data.clone()]
-            .windows(needle.len())
-            .position(|w| w == needle)
-        {
-            hit = Some((pos, data.start + i));
-        }
-        pos = data.end;
-    }
-    let (rec, i) = hit.unwrap();
-    b[i + at] = value;
-    let len = u32::from_le_bytes(b[rec + 4..rec + 8].try_into().unwrap()) as usize;
-    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
-    let mut d = crc.digest();
-    d.update(&b[rec..rec + 12]);
-    d.update(&b[rec + 16..rec + 16 + len]);
-    let sum = d.finalize().to_le_bytes();
-    b[rec + 12..rec + 16].copy_from_slice(&sum);
-    fs::write(image, b).unwrap();
-}
-
-#[test]
-fn a_damaged_tape_catalog_is_scanned_instead_with_a_warning() {
-    let mut lab = Lab::new(6);
-    tree::make(&lab.src(), 1_500_000, 4);
-    lab.backup("job", BackupType::Normal, true);
-    let before = answers(&lab.catalog);
-    let family = before.sets[0].key.0;
-    let media = lab.catalog.media(family).unwrap();
-    let last = media.last().unwrap().barcode.clone().unwrap();
-    // This tree ends the set and its catalog on media #2, which then fills: media #3 holds only
-    // the set's continuation and the rewritten Set Map (mtf.md §9.5 case o). Undamaged, the
-    // tape catalog is read across both.
-    assert_eq!(media.len(), 3);
-    let fast = Catalog::in_memory().unwrap();
-    let (report, _) = lab.rebuild_into(&fast, lab.barcodes(), true);
-    assert_eq!(
-        report.families[0].method,
-        Method::TapeCatalog,
-        "{report:#?}"
-    );
-    same(&answers(&fast), &as_tape_catalog_sees(before.clone()));
-    // The Set Map's entry count (TSMP header 22 bytes, then family ID, then the count).
-    corrupt_after(&lab.lib.image_path(&last), b"TSMP", 22 + 4, 0xFF);
-    lab.lose_catalog();
-    let (report, _) = lab.rebuild(true);
-    let f = &report.families[0];
-    assert_eq!(f.method, Method::Scan);
-    assert!(
-        f.scanned_because.as_ref().unwrap().contains("damaged"),
-        "{f:?}"
-    );
-    assert!(
-        report.warnings.iter().any(|w| w.contains("damaged")),
-        "{:?}",
-        report.warnings
-    );
-    same(&answers(&lab.catalog), &before);
 }
 
 #[test]

@@ -22,8 +22,9 @@
 //! When a set finished (`finished_at` stays empty), the CRC-32C a job kept for verify, and the
 //! device and inode numbers of the archive state (rebuilt states have inode 0: "identity
 //! unknown", compared on size and times, see [`ArchiveState::unchanged`]). Through the tape's
-//! catalog, also: the sizes of links, sub-second times, raw (non-UTF-8) names, and which files
-//! an incremental set saw deleted.
+//! catalog, also: the sizes of hard links, sub-second times, raw (non-UTF-8) names, and which
+//! files an incremental set saw deleted (their archive state stays; harmless, as the selection
+//! only looks up files that exist).
 //!
 //! Re-running is safe: a set is found by family and number and its rows are replaced; rows of
 //! families not read are never touched, and a set read only in part never replaces a fuller

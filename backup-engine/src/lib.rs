@@ -24,6 +24,7 @@ pub mod ntcmd;
 mod operator;
 mod pipeline;
 pub mod policy;
+pub mod rebuild;
 pub mod restore;
 mod selection;
 mod time;

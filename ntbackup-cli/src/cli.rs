@@ -56,6 +56,9 @@ pub(crate) enum Command {
     List(ListArgs),
     /// List the tape drives and changers found on this machine (sysfs, /dev/tape/by-id).
     Devices,
+    /// The catalog: rebuild it from the tapes alone, list the sets it knows.
+    #[command(subcommand)]
+    Catalog(crate::catalog_cmd::CatalogCommand),
     /// Answer requests for media from another terminal: list, ack (the medium is in), cancel.
     #[command(subcommand)]
     Operator(OperatorCommand),

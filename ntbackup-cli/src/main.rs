@@ -21,6 +21,7 @@ macro_rules! out {
 }
 
 mod backup_cmd;
+mod catalog_cmd;
 mod cli;
 mod device;
 mod devices_cmd;
@@ -81,6 +82,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Restore(args) => restore_cmd::run(args),
         cli::Command::List(args) => list_cmd::run(args),
         cli::Command::Devices => devices_cmd::run(),
+        cli::Command::Catalog(cmd) => catalog_cmd::run(cmd),
         cli::Command::Operator(cmd) => operator_cmd::run(cmd),
         cli::Command::Pool(cmd) => pool_cmd::run(cmd),
         cli::Command::Completions { shell } => docs_cmd::completions(shell),

@@ -34,6 +34,8 @@ pub fn decode_block(data: &[u8]) {
     let _ = decode_fdd_entry(data);
     let _ = SetMap::decode(data);
     let _ = UnixMeta::decode(data);
+    let _ = crate::stream::dumpdir::DumpDir::decode(data);
+    let _ = crate::stream::job::JobInfo::decode(data);
     let _ = crate::stream::frame::FrameHeader::decode(data);
 }
 

@@ -136,13 +136,17 @@ fourcc! {
         /// Our vendor stream: a directory's listing at backup time ([`crate::stream::dumpdir`]),
         /// so an incremental restore can leave out what was deleted.
         LXDD = b"LXDD",
+        /// Our vendor stream on the SSET: the job's name and selected roots
+        /// ([`crate::stream::job`]), so a catalog rebuilt from the tapes knows them.
+        LXJB = b"LXJB",
     }
 }
 
 impl StreamId {
-    /// `true` for the stream IDs of the spec's tables (mtf.md §5.2), `MQDA`, `LXMD` and `LXDD`.
+    /// `true` for the stream IDs of the spec's tables (mtf.md §5.2), `MQDA`, and our `LXMD`,
+    /// `LXDD` and `LXJB`.
     pub fn is_standard(self) -> bool {
-        const ALL: [StreamId; 31] = [
+        const ALL: [StreamId; 32] = [
             StreamId::STAN,
             StreamId::PNAM,
             StreamId::FNAM,
@@ -174,6 +178,7 @@ impl StreamId {
             StreamId::MQDA,
             StreamId::LXMD,
             StreamId::LXDD,
+            StreamId::LXJB,
         ];
         ALL.contains(&self)
     }

@@ -164,6 +164,11 @@ pub(crate) fn file_info(entry: &Entry, now: Timestamp) -> MtfFileInfo {
     if link.is_some() {
         nt.flags |= 1; // NT_FILE_LINK_FLAG_BIT: a further name of a file written earlier
     }
+    if matches!(entry.kind, EntryKind::Symlink(_)) {
+        // What Windows calls a symbolic link. The FDD copies these attributes, so a catalog
+        // rebuilt from the tape catalog alone still tells a link from an empty file.
+        nt.attributes |= win_attr::REPARSE_POINT;
+    }
     MtfFileInfo {
         name,
         size: if entry.kind == EntryKind::File {

@@ -25,7 +25,7 @@ pub(crate) struct Recorder<'c> {
     /// Placed records waiting to be written.
     placed: Vec<EntryRecord>,
     media_recorded: usize,
-    /// When the job started (the media's "written at").
+    /// When the job started: the date its media are recorded with (the TAPE block's date).
     started: i64,
 }
 

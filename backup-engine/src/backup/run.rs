@@ -8,6 +8,7 @@ use tape_format::attrs::CorruptAttributes;
 use tape_format::catalog::FddSpool;
 use tape_format::ids::StreamId;
 use tape_format::stream::dumpdir::{DumpDir, DumpEntry};
+use tape_format::stream::job::JobInfo;
 use tape_format::writer::{CorruptInfo, SetInfo, StreamInfo, VolumeInfo};
 
 use super::convert::{self, bare_directory, device_of, directory_info, file_info, parent};
@@ -108,6 +109,9 @@ impl<'j> Run<'j> {
             time_zone: i8::try_from(convert::local_offset(self.now.secs) / 900)
                 .unwrap_or(tape_format::block::LOCAL_TZ),
         })?;
+        if self.job_stream(s)? == Flow::Stopped {
+            return Ok(());
+        }
         s.events.event(&JobEvent::Message {
             detail: Detail::Summary,
             text: format!(
@@ -232,6 +236,41 @@ impl<'j> Run<'j> {
         Ok(Flow::Continue)
     }
 
+    /// The job's name and roots, as an `LXJB` stream of the SSET: MTF has no field for them,
+    /// and a catalog rebuilt from the tapes needs both (incremental chains are per job).
+    fn job_stream<S: FddSpool>(&mut self, s: &mut Session<'_, S>) -> Result<Flow, BackupError> {
+        let body = JobInfo {
+            name: self.job.name.clone(),
+            roots: self
+                .job
+                .selection
+                .roots()
+                .iter()
+                .map(|r| r.as_os_str().as_bytes().to_vec())
+                .collect(),
+        }
+        .encode();
+        self.vendor_stream(s, StreamId::LXJB, &body)
+    }
+
+    /// A whole vendor stream (no `CSUM`) of the open DBLK.
+    fn vendor_stream<S: FddSpool>(
+        &mut self,
+        s: &mut Session<'_, S>,
+        id: StreamId,
+        body: &[u8],
+    ) -> Result<Flow, BackupError> {
+        try_flow!(s.drain()?);
+        let mut info = StreamInfo::stan(body.len() as u64);
+        info.id = id;
+        info.checksum = false;
+        s.writer.begin_stream(info)?;
+        try_flow!(self.push(s, body)?);
+        try_flow!(s.drain()?);
+        s.writer.end_stream()?;
+        Ok(Flow::Continue)
+    }
+
     /// The directory's listing, as an `LXDD` stream of its DIRB.
     fn dumpdir<S: FddSpool>(
         &mut self,
@@ -247,16 +286,7 @@ impl<'j> Run<'j> {
                 })
                 .collect(),
         };
-        let body = listing.encode();
-        try_flow!(s.drain()?);
-        let mut info = StreamInfo::stan(body.len() as u64);
-        info.id = StreamId::LXDD;
-        info.checksum = false;
-        s.writer.begin_stream(info)?;
-        try_flow!(self.push(s, &body)?);
-        try_flow!(s.drain()?);
-        s.writer.end_stream()?;
-        Ok(Flow::Continue)
+        self.vendor_stream(s, StreamId::LXDD, &listing.encode())
     }
 
     /// Frames `data` into the open stream, draining as the output units fill.

@@ -2,7 +2,8 @@
 //! the catalog keeps each file's identity and change state as of the last normal or incremental
 //! backup, and a file counts as changed when it is new there or any of device, inode, size,
 //! modification time or change time differs — so a rename, a replacement and a content change
-//! with the modification time put back are all caught.
+//! with the modification time put back are all caught. A state rebuilt from the tapes has no
+//! identity (inode 0) and is compared on size and times ([`ArchiveState::unchanged`]).
 
 use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
@@ -60,7 +61,7 @@ impl ChangeFilter {
             BackupType::Incremental | BackupType::Differential => {
                 let Some(c) = &self.catalog else { return true };
                 match c.archive_state(&key_of(e)) {
-                    Ok(Some(was)) => was != state_of(e),
+                    Ok(Some(was)) => !was.unchanged(&state_of(e)),
                     Ok(None) => true,
                     Err(_) => {
                         self.errors += 1;

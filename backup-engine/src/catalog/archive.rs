@@ -35,6 +35,26 @@ impl ArchiveState {
     }
 }
 
+impl ArchiveState {
+    /// `true` if a file now in state `now` is unchanged since this state was recorded.
+    ///
+    /// A state rebuilt from the tapes (`catalog rebuild`) has no identity: MTF does not carry
+    /// device and inode numbers, so they are stored as 0, and an inode of 0 (never a real one on
+    /// Linux) means "identity unknown". Such a state is compared on size, modification time and
+    /// change time only, to the second — the tape's own catalog keeps no finer times. Every
+    /// error of that comparison errs towards "changed": a file is backed up once too often,
+    /// never skipped.
+    pub fn unchanged(&self, now: &ArchiveState) -> bool {
+        if self.ino != 0 {
+            return self == now;
+        }
+        let secs = |ns: i64| ns.div_euclid(1_000_000_000);
+        self.size == now.size
+            && secs(self.mtime_ns) == secs(now.mtime_ns)
+            && secs(self.ctime_ns) == secs(now.ctime_ns)
+    }
+}
+
 /// The rows under `root`: the root itself and every path below it.
 fn under(root: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut lo = root.to_vec();
@@ -118,5 +138,43 @@ impl Catalog {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM archive", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ArchiveState;
+
+    const S: i64 = 1_000_000_000;
+
+    #[test]
+    fn a_known_identity_must_match_exactly() {
+        let was = ArchiveState::new(8, 1234, 10, 5 * S + 7, 6 * S + 9);
+        assert!(was.unchanged(&was));
+        for now in [
+            ArchiveState::new(9, 1234, 10, 5 * S + 7, 6 * S + 9),
+            ArchiveState::new(8, 1235, 10, 5 * S + 7, 6 * S + 9),
+            ArchiveState::new(8, 1234, 11, 5 * S + 7, 6 * S + 9),
+            ArchiveState::new(8, 1234, 10, 5 * S + 8, 6 * S + 9),
+            ArchiveState::new(8, 1234, 10, 5 * S + 7, 6 * S + 10),
+        ] {
+            assert!(!was.unchanged(&now), "{now:?}");
+        }
+    }
+
+    #[test]
+    fn a_rebuilt_state_without_identity_compares_size_and_times_to_the_second() {
+        let rebuilt = ArchiveState::new(0, 0, 10, 5 * S, 6 * S);
+        // Any device and inode, and nanoseconds the tape catalog did not keep.
+        assert!(rebuilt.unchanged(&ArchiveState::new(8, 1234, 10, 5 * S + 999, 6 * S + 1)));
+        assert!(!rebuilt.unchanged(&ArchiveState::new(8, 1234, 11, 5 * S, 6 * S)));
+        assert!(!rebuilt.unchanged(&ArchiveState::new(8, 1234, 10, 4 * S, 6 * S)));
+        assert!(
+            !rebuilt.unchanged(&ArchiveState::new(8, 1234, 10, 5 * S, 7 * S)),
+            "a content change with the modification time put back moves the change time"
+        );
+        let before_1970 = ArchiveState::new(0, 0, 1, -S - 1, 0);
+        assert!(before_1970.unchanged(&ArchiveState::new(1, 2, 1, -S - 5, 0)));
+        assert!(!before_1970.unchanged(&ArchiveState::new(1, 2, 1, -S + 1, 0)));
     }
 }

@@ -5,9 +5,11 @@
 //! (`catalog rebuild`), and a job never depends on it to write a correct tape.
 
 mod archive;
+mod rebuilt;
 mod schema;
 
 pub use archive::ArchiveState;
+pub(crate) use rebuilt::Listings;
 
 use std::path::Path;
 

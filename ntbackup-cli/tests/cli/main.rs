@@ -6,6 +6,7 @@
     missing_docs
 )]
 
+mod catalog;
 mod engine;
 mod logs;
 mod ntsyntax;

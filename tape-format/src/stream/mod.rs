@@ -1,6 +1,7 @@
 //! Streams: the 22-byte `MTF_STREAM_HDR` (mtf.md §5.1) and the bodies of the special streams
-//! (mtf.md §5.3): `CSUM`, `ADAT`, `SPAR`, compression/encryption frames, and our `LXMD` vendor
-//! stream. Unknown streams are carried as opaque data.
+//! (mtf.md §5.3): `CSUM`, `ADAT`, `SPAR`, compression/encryption frames, and our vendor streams
+//! `LXMD` (Unix metadata), `LXDD` (directory listings) and `LXJB` (the job of a set). Unknown
+//! streams are carried as opaque data.
 //!
 //! | off | size | field |
 //! |---|---|---|
@@ -16,6 +17,7 @@
 
 pub mod dumpdir;
 pub mod frame;
+pub mod job;
 pub mod special;
 pub mod unix;
 

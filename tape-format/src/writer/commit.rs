@@ -1,9 +1,9 @@
 //! Acknowledgements: what happens when the caller reports the outcome of an output. Items of the
 //! log that are now on the medium advance the committed context and produce their FDD entries.
 
-use super::job::{LogItem, LogKind, Role};
+use super::job::{DblkJob, LogItem, LogKind, Role};
 use super::{MediaWriter, Outcome, Ready, State, WriteError};
-use crate::attrs::BlockAttributes;
+use crate::attrs::{BlockAttributes, DirAttributes, FileAttributes};
 use crate::block::{Body, Dblk};
 use crate::catalog::{FddBody, FddEntry, FddSpool};
 use crate::ids::BlockType;
@@ -46,6 +46,32 @@ pub(super) fn fdd_entry(d: &Dblk, seq: u16) -> FddEntry {
         os_data: d.os_data.clone(),
         body,
     }
+}
+
+/// Puts a name the DBLK moved to a `PNAM`/`FNAM` stream back into its FDD entry: the FDD has no
+/// streams (mtf.md §10.3), and a catalog read from it must know every path. A name too long for
+/// the entry's 16-bit LENGTH stays out (the entry then keeps the DBLK's attribute saying the
+/// name is in a stream).
+fn with_full_name(entry: &mut FddEntry, name: &[u8]) {
+    const ROOM: usize = 65_535 - 256; // less the fixed part, OS data and padding
+    let FddBody::Object {
+        name: slot,
+        attributes,
+        is_file,
+        ..
+    } = &mut entry.body
+    else {
+        return;
+    };
+    if name.len() + entry.os_data.len() > ROOM {
+        return;
+    }
+    *slot = name.to_vec();
+    *attributes &= !if *is_file {
+        FileAttributes::NAME_IN_STREAM.bits()
+    } else {
+        DirAttributes::PATH_IN_STREAM.bits()
+    };
 }
 
 impl<S: FddSpool> MediaWriter<S> {
@@ -105,14 +131,15 @@ impl<S: FddSpool> MediaWriter<S> {
             self.committed
                 .apply(&item.kind, item.end - item.pos, item.fla);
             if let LogKind::Dblk(job) = &item.kind {
-                self.on_dblk_written(&job.dblk, job.role, item.pos)?;
+                self.on_dblk_written(job, item.pos)?;
             }
         }
         Ok(())
     }
 
     /// Side effects of a DBLK reaching the medium: FDD entry, last ESET PBA.
-    fn on_dblk_written(&mut self, d: &Dblk, role: Role, pos: u64) -> Result<(), WriteError> {
+    fn on_dblk_written(&mut self, job: &DblkJob, pos: u64) -> Result<(), WriteError> {
+        let (d, role) = (&job.dblk, job.role);
         let t = d.header.block_type;
         let continuation = d.header.attributes.contains(BlockAttributes::CONTINUATION);
         let last_eset = if self.opts.catalog {
@@ -137,8 +164,12 @@ impl<S: FddSpool> MediaWriter<S> {
             });
         }
         if self.opts.catalog && in_catalog && !continuation {
+            let mut entry = fdd_entry(d, self.seq);
+            if let Some((_, name)) = &job.name_stream {
+                with_full_name(&mut entry, name);
+            }
             let mut bytes = Vec::with_capacity(128);
-            fdd_entry(d, self.seq).encode(&mut bytes)?;
+            entry.encode(&mut bytes)?;
             self.spool.append(&bytes)?;
         }
         Ok(())

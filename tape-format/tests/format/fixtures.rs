@@ -528,3 +528,30 @@ fn bkf_files_are_read_through_memmap() {
         std::fs::read_to_string(dir().join("catalog_type1.dump.txt")).unwrap()
     );
 }
+
+#[test]
+fn names_kept_in_pnam_and_fnam_streams_are_whole_in_the_tape_catalog() {
+    let mut a = bkf(true);
+    set(&mut a, 1);
+    let deep: Vec<String> = (0..40).map(|i| format!("directory-{i:02}")).collect();
+    let deep_ref: Vec<&str> = deep.iter().map(String::as_str).collect();
+    dir_at(&mut a, &deep_ref);
+    let long = "n".repeat(600);
+    file(&mut a, &long, b"long name", false);
+    let medium = end(a);
+    let events = tape_format::io::BkfEvents::new(&medium, Default::default());
+    let mut names = Vec::new();
+    for e in events {
+        if let tape_format::reader::Event::FddEntry(entry) = e.unwrap()
+            && let tape_format::catalog::FddBody::Object {
+                name, attributes, ..
+            } = &entry.body
+        {
+            let in_stream =
+                DirAttributes::PATH_IN_STREAM.bits() | FileAttributes::NAME_IN_STREAM.bits();
+            assert_eq!(attributes & in_stream, 0, "the entry holds the name itself");
+            names.push(entry.string_type.decode_path(name));
+        }
+    }
+    assert_eq!(names, vec![deep, vec![long]]);
+}

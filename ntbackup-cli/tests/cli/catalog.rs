@@ -1,25 +1,11 @@
 //! `ntbackup catalog rebuild` and `ntbackup catalog list` through the real binary: the catalog
 //! file is deleted, rebuilt from the cartridges, and lists and restores as before.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
-use crate::Env;
+use crate::{Env, random, describe, text};
 
-fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 /// About 18 MiB of incompressible files, a symbolic link and an empty directory.
 fn make_tree(root: &Path, seed: u64) {
@@ -37,38 +23,7 @@ fn make_tree(root: &Path, seed: u64) {
     std::os::unix::fs::symlink("d0/f0", root.join("link")).unwrap();
 }
 
-fn describe(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            let m = fs::symlink_metadata(&p).unwrap();
-            let v = if m.file_type().is_symlink() {
-                fs::read_link(&p)
-                    .unwrap()
-                    .into_os_string()
-                    .into_encoded_bytes()
-            } else if m.is_dir() {
-                stack.push(p.clone());
-                b"dir".to_vec()
-            } else {
-                fs::read(&p).unwrap()
-            };
-            out.insert(rel, v);
-        }
-    }
-    out
-}
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn lose_catalog(env: &Env) {
     for name in ["catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"] {

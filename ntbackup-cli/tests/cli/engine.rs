@@ -1,25 +1,12 @@
 //! Issue 4's acceptance commands, as written: backups spanning media under each policy and
 //! restores across the family, on virtual libraries, through the real binary.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::Env;
+use crate::{Env, random, describe, text};
 
-fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 /// TREE: a directory larger than 20 MiB of incompressible data.
 fn make_tree(root: &Path) {
@@ -34,42 +21,11 @@ fn make_tree(root: &Path) {
     std::os::unix::fs::symlink("d0/f0", root.join("link")).unwrap();
 }
 
-fn describe(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            let m = fs::symlink_metadata(&p).unwrap();
-            let v = if m.file_type().is_symlink() {
-                fs::read_link(&p)
-                    .unwrap()
-                    .into_os_string()
-                    .into_encoded_bytes()
-            } else if m.is_dir() {
-                stack.push(p.clone());
-                b"dir".to_vec()
-            } else {
-                fs::read(&p).unwrap()
-            };
-            out.insert(rel, v);
-        }
-    }
-    out
-}
 
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn written_cartridges(env: &Env, lib: &str) -> usize {
     let json: serde_json::Value =

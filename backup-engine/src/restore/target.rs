@@ -97,6 +97,23 @@ impl RestoreRoot {
             .map_or(self.root.as_fd(), |(_, fd)| fd.as_fd()))
     }
 
+    /// Opens the existing directory `comps` (never creating it, never following a link).
+    fn existing_dir(&self, comps: &[Vec<u8>]) -> Result<OwnedFd, String> {
+        let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
+        let mut fd = rustix::io::fcntl_dupfd_cloexec(&self.root, 0).map_err(|e| e.to_string())?;
+        for name in comps {
+            fd = rustix::fs::openat(&fd, name.as_slice(), flags, Mode::empty()).map_err(
+                |e| match e {
+                    Errno::LOOP | Errno::NOTDIR => {
+                        "a symbolic link or a file is in the way; it is not followed".to_owned()
+                    }
+                    e => e.to_string(),
+                },
+            )?;
+        }
+        Ok(fd)
+    }
+
     fn temp_name(&mut self) -> Vec<u8> {
         self.counter += 1;
         format!(".ntbackup-partial-{}-{}", std::process::id(), self.counter).into_bytes()
@@ -207,8 +224,11 @@ impl RestoreRoot {
         let Some((target_name, target_parent)) = target.split_last() else {
             return Err(refused(comps, "hard link to the restore root"));
         };
-        let from = rustix::io::fcntl_dupfd_cloexec(self.dir(target_parent)?, 0)
-            .map_err(|e| refused(comps, e))?;
+        // The target must already be there: its directories are opened, never created (a link
+        // to a path that does not exist must leave nothing behind).
+        let from = self
+            .existing_dir(target_parent)
+            .map_err(|why| refused(comps, format!("cannot link to {}: {why}", show(target))))?;
         let temp = self.temp_name();
         let parent = &comps[..comps.len().saturating_sub(1)];
         let dir = self.dir(parent)?;

@@ -122,7 +122,11 @@ impl RestoreRoot {
     /// Makes sure the directory exists; its metadata are applied at [`finish`](Self::finish).
     pub(crate) fn directory(&mut self, comps: &[Vec<u8>], meta: Meta) -> Result<(), Refused> {
         self.dir(comps)?;
-        self.deferred.push((comps.to_vec(), meta));
+        // The root is the user's (it may be their home): a medium's root directory never sets
+        // its mode, owner or times; only what the restore creates gets the medium's metadata.
+        if !comps.is_empty() {
+            self.deferred.push((comps.to_vec(), meta));
+        }
         Ok(())
     }
 

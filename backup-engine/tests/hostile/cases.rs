@@ -167,6 +167,7 @@ fn run_case(name: &str) {
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no case {name}"));
     let before = sandbox.outside_root();
+    let root_before = std::fs::metadata(sandbox.root()).unwrap();
     let (report, log, peak) = restore(&case, &sandbox);
     let after = sandbox.outside_root();
     // Nothing outside the root changed: no file written, no link followed, no hard link made to
@@ -185,6 +186,18 @@ fn run_case(name: &str) {
             text(path)
         );
     }
+    // The root itself is the user's: its mode and times are not the medium's to set.
+    let root_after = std::fs::metadata(sandbox.root()).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        (root_after.mode(), root_after.uid()),
+        (root_before.mode(), root_before.uid()),
+        "{name}: the restore root's mode or owner changed"
+    );
+    assert!(
+        root_after.mtime() >= root_before.mtime(),
+        "{name}: root mtime set back"
+    );
     assert!(
         peak < MEMORY_BOUND,
         "{name}: the restore held {peak} bytes at once"
@@ -238,6 +251,7 @@ cases!(
     hard_link_escapes,
     link_loops,
     unix_kinds,
+    root_metadata,
     huge_lengths,
     lying_checksums,
     truncated_mid_header,

@@ -170,6 +170,11 @@ fn bodies() -> Vec<(&'static str, &'static str, BodyFn)> {
             unix::kinds,
         ),
         (
+            "root_metadata",
+            "the medium's root directory asks for mode 0777, another owner, old times",
+            unix::root_metadata,
+        ),
+        (
             "huge_lengths",
             "stream and DBLK lengths and offsets far beyond the medium",
             damage::huge_lengths,

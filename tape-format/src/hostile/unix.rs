@@ -101,6 +101,30 @@ pub(super) fn symlink_then_file(b: &mut Body<'_>, next: u16) -> u16 {
     b.expect.link("sym/abs", b"/etc/passwd");
     symlink(b, "abs-out", &secret);
     b.expect.link("sym/abs-out", &secret);
+    // Targets no file system takes: refused, nothing left behind.
+    symlink(b, "sym-nul-target", b"a\0b");
+    b.expect.refuse("sym-nul-target", "cannot create the link");
+    symlink(b, "sym-empty-target", b"");
+    b.expect
+        .refuse("sym-empty-target", "cannot create the link");
+    symlink(b, "sym-long-target", &vec![b'x'; 5000]);
+    b.expect.refuse("sym-long-target", "cannot create the link");
+    next
+}
+
+/// The medium's root directory asks for mode 0777 and another owner: the restore root is the
+/// user's and keeps its own.
+pub(super) fn root_metadata(b: &mut Body<'_>, next: u16) -> u16 {
+    let m = UnixMeta {
+        mode: 0o040_777,
+        uid: 4242,
+        gid: 4242,
+        mtime: crate::stream::unix::UnixTime { secs: 1, nanos: 0 },
+        ..meta(UnixFileType::Directory)
+    };
+    b.craft.dir(&[], Some(&m));
+    b.craft.dir(&["rootmeta"], None);
+    super::paths::good(b, &["rootmeta"], "f", 27);
     next
 }
 

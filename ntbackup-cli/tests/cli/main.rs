@@ -7,6 +7,7 @@
 )]
 
 mod engine;
+mod hostile;
 mod logs;
 mod ntsyntax;
 mod operator;

@@ -40,11 +40,22 @@ fn refused(comps: &[Vec<u8>], what: impl std::fmt::Display) -> Refused {
     Refused(format!("{}: {what}", show(comps)))
 }
 
-/// A file being written under a temporary name.
+/// A file being written under a temporary name. Dropped unfinished (a restore that ends on a
+/// drive error, a panic), it removes its temporary file: no partial file is ever left behind.
 pub(crate) struct PendingFile {
     pub(crate) file: File,
     comps: Vec<Vec<u8>>,
     temp: Vec<u8>,
+    /// Its directory, while the temporary name is to be removed on drop.
+    dir: Option<OwnedFd>,
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = rustix::fs::unlinkat(&dir, self.temp.as_slice(), AtFlags::empty());
+        }
+    }
 }
 
 /// The restore root and a cache of open directory handles along the current path.
@@ -135,41 +146,37 @@ impl RestoreRoot {
         let (parent, _) = comps.split_at(comps.len().saturating_sub(1));
         let temp = self.temp_name();
         let dir = self.dir(parent)?;
+        let held = rustix::io::fcntl_dupfd_cloexec(dir, 0)
+            .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(dir, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
+        let fd = rustix::fs::openat(&held, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
             .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
         Ok(PendingFile {
             file: File::from(fd),
             comps: comps.to_vec(),
             temp,
+            dir: Some(held),
         })
     }
 
     /// Gives a finished file its metadata and its real name (replacing a file of that name).
-    pub(crate) fn commit_file(&mut self, pending: PendingFile, meta: &Meta) -> Result<(), Refused> {
-        let PendingFile { file, comps, temp } = pending;
-        let applied = apply_fd(file.as_fd(), meta, self.privileged);
-        drop(file);
-        if let Err(e) = applied {
-            self.discard(&comps, &temp);
-            return Err(refused(&comps, e));
-        }
-        self.rename_into_place(&comps, &temp)
+    pub(crate) fn commit_file(
+        &mut self,
+        mut pending: PendingFile,
+        meta: &Meta,
+    ) -> Result<(), Refused> {
+        // On failure the temporary file goes with `pending`.
+        apply_fd(pending.file.as_fd(), meta, self.privileged)
+            .map_err(|e| refused(&pending.comps, e))?;
+        let result = self.rename_into_place(&pending.comps, &pending.temp);
+        pending.dir = None;
+        result
     }
 
     /// Removes an unfinished file.
     pub(crate) fn abandon_file(&mut self, pending: PendingFile) {
-        let PendingFile { file, comps, temp } = pending;
-        drop(file);
-        self.discard(&comps, &temp);
-    }
-
-    fn discard(&mut self, comps: &[Vec<u8>], temp: &[u8]) {
-        let parent = &comps[..comps.len().saturating_sub(1)];
-        if let Ok(dir) = self.dir(parent) {
-            let _ = rustix::fs::unlinkat(dir, temp, AtFlags::empty());
-        }
+        drop(pending);
     }
 
     fn rename_into_place(&mut self, comps: &[Vec<u8>], temp: &[u8]) -> Result<(), Refused> {

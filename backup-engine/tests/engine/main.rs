@@ -8,10 +8,12 @@
 
 mod append;
 mod catalog;
+mod faults;
 mod locate;
 mod policy;
 mod scenario;
 mod tree;
+mod tripwire;
 mod types;
 mod verify;
 mod walk;

@@ -102,3 +102,36 @@ fn a_set_ending_inside_a_metadata_stream_reports_the_file_first() {
     c.end_set();
     assert_eq!(kinds(&c.finish()), ["file liar", "cut LXMD"]);
 }
+
+#[test]
+fn a_lost_block_hands_back_the_file_it_cuts_off() {
+    use tape_format::hostile::craft::Craft;
+    use tape_format::reader::MediaReader;
+    let mut c = Craft::new(9, 1);
+    c.begin_set(1);
+    c.volume("/");
+    let at = c.bytes().len();
+    c.file("victim", &[7; 3000], None);
+    let m = c.finish();
+    let stan = m.windows(4).position(|w| w == b"STAN").unwrap();
+    // The drive returns everything up to the FILE's first stream, then cannot read a block.
+    let mut r = MediaReader::new(ReaderOptions::default());
+    let mut input = &m[..stan];
+    let mut seen = Vec::new();
+    while !input.is_empty() {
+        let s = r.step(input).unwrap();
+        input = &input[s.consumed..];
+        match s.event {
+            Some(e) => seen.push(format!("{e:?}").chars().take(12).collect::<String>()),
+            None if s.consumed == 0 => break,
+            None => {}
+        }
+    }
+    assert!(at < stan);
+    assert!(!seen.iter().any(|e| e.starts_with("File(")), "{seen:?}");
+    let due = r.lost_block(None);
+    assert!(
+        matches!(due.as_slice(), [Event::File(f)] if f.name == "victim"),
+        "{due:?}"
+    );
+}

@@ -89,16 +89,37 @@ pub fn acquire<C: MediumCheck>(
         };
         match policy.supply(request, &mut cx) {
             Supply::Loaded => offered = true,
-            Supply::Declined(why) => return Err(Stop::NoMedium(why)),
-            // Say why the media offered were not used: "abort" alone hides it.
-            Supply::Stop(Stop::Abort) if !request.refusals.is_empty() => {
-                let last = request.refusals.last().cloned().unwrap_or_default();
-                return Err(Stop::NoMedium(format!(
-                    "{}; the last medium offered was refused: {last}",
-                    Stop::Abort
-                )));
-            }
-            Supply::Stop(stop) => return Err(stop),
+            other => return Err(stopped(other, request, drive, try_loaded)),
         }
+    }
+}
+
+/// Why the search ended, with what the job would otherwise not learn: the media refused, or
+/// (at the start of a job) a drive that holds a medium but is not ready.
+fn stopped(supply: Supply, request: &MediaRequest, drive: &mut dyn TapeDrive, start: bool) -> Stop {
+    let stop = match supply {
+        Supply::Declined(why) => Stop::NoMedium(why),
+        // Say why the media offered were not used: "abort" alone hides it.
+        Supply::Stop(Stop::Abort) if !request.refusals.is_empty() => {
+            let last = request.refusals.last().cloned().unwrap_or_default();
+            Stop::NoMedium(format!(
+                "{}; the last medium offered was refused: {last}",
+                Stop::Abort
+            ))
+        }
+        Supply::Stop(stop) => stop,
+        Supply::Loaded => Stop::NoMedium("a medium was loaded".into()),
+    };
+    let not_ready = drive
+        .status()
+        .ok()
+        .filter(|s| s.medium.is_some() && !s.ready)
+        .and_then(|s| s.not_ready_reason);
+    match not_ready {
+        Some(why) if start => Stop::NoMedium(format!(
+            "{stop}; drive {} holds a medium but is not ready: {why}",
+            drive.name()
+        )),
+        _ => stop,
     }
 }

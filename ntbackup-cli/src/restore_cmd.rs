@@ -180,6 +180,9 @@ fn finish(console: &mut Console, r: &RestoreReport) -> ExitCode {
     for (what, why) in &r.refused {
         console.line(&format!("Not restored: {what}: {why}"));
     }
+    for what in &r.damaged {
+        console.line(&format!("Damaged on the media: {what}"));
+    }
     for (what, why) in &r.corrupt {
         console.line(&format!("Restored with a zero-filled range: {what}: {why}"));
     }

@@ -95,6 +95,8 @@ pub mod descriptor;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+#[doc(hidden)]
+pub mod hostile;
 pub mod ids;
 pub mod io;
 mod le;

@@ -39,6 +39,8 @@ struct Pending {
     size: u64,
     written: u64,
     receiving: bool,
+    /// Its data stream ended whole.
+    ended: bool,
     failed: Option<String>,
 }
 
@@ -57,6 +59,8 @@ pub(crate) struct Extractor<'a> {
     last_file: Option<String>,
     /// Directories restored under raw (non-UTF-8) names: their stored path → what was created.
     raw_dirs: std::collections::HashMap<MtfPath, Vec<Vec<u8>>>,
+    /// Directories refused for their name (their contents are refused with them).
+    refused_dirs: std::collections::HashSet<MtfPath>,
     /// Apply directory listings (a chain of sets): remove what a later set no longer lists.
     pub(crate) prune: bool,
     /// What this restore created.
@@ -90,6 +94,7 @@ impl<'a> Extractor<'a> {
             tz: None,
             last_file: None,
             raw_dirs: std::collections::HashMap::new(),
+            refused_dirs: std::collections::HashSet::new(),
             prune: false,
             restored: Restored::default(),
             current_dir: None,
@@ -260,6 +265,18 @@ impl<'a> Extractor<'a> {
                      {expected} bytes are on the media (cut short); not restored"
                 ));
             }
+            // Its name or metadata stream was cut (the reader reports the object first): what
+            // it is, its name or its data cannot be known.
+            Event::StreamCut {
+                id,
+                delivered,
+                expected,
+            } => {
+                self.fail_pending(format!(
+                    "the set ends inside its {id} stream: {delivered} of the {expected} bytes it announces are \
+                     on the media; not restored"
+                ));
+            }
             Event::Corrupt(cfil) => {
                 if let Some(name) = self.last_file.clone().filter(|_| self.active) {
                     let why = format!(
@@ -359,9 +376,29 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// Our Unix metadata of an object. Present but undecodable, the damage is reported and the
+    /// object restored without them (as a plain file or directory).
+    fn unix_of<'u>(
+        &mut self,
+        path: &MtfPath,
+        unix: Option<&'u Result<UnixMeta, tape_format::error::DecodeError>>,
+    ) -> Option<&'u UnixMeta> {
+        match unix? {
+            Ok(m) => Some(m),
+            Err(e) => {
+                let what = format!(
+                    "{path}: its Unix metadata (LXMD) cannot be read ({e}); restored without them"
+                );
+                self.events.event(&JobEvent::Warning(what.clone()));
+                self.report.damaged.push(what);
+                None
+            }
+        }
+    }
+
     /// Components of a path whose last name may be given raw (a Linux name that is not UTF-8,
     /// from our Unix-metadata stream); a parent directory restored under its raw name is used
-    /// as it was restored.
+    /// as it was restored. What lies in a directory refused for its name is refused too.
     fn resolve(&self, path: &MtfPath, raw_name: Option<&[u8]>) -> Result<Vec<Vec<u8>>, UnsafeName> {
         let Some((last, parent)) = path.components.split_last() else {
             return checked(&path.device, Vec::new());
@@ -370,16 +407,28 @@ impl<'a> Extractor<'a> {
             device: path.device.clone(),
             components: parent.to_vec(),
         };
-        if let Some(dir) = self.raw_dirs.get(&parent_path) {
-            let mut out = dir.clone();
-            let name = raw_name.map_or_else(|| last.as_bytes().to_vec(), <[u8]>::to_vec);
-            super::names::check_component(&name)?;
-            out.push(name);
-            return Ok(out);
+        let name = raw_name.map_or_else(|| last.as_bytes().to_vec(), <[u8]>::to_vec);
+        let comps = match self.raw_dirs.get(&parent_path) {
+            Some(dir) => {
+                super::names::check_component(&name)?;
+                let mut out = dir.clone();
+                out.push(name);
+                super::names::check_depth(out.len())?;
+                out
+            }
+            None => {
+                let mut parts: Vec<Vec<u8>> =
+                    parent.iter().map(|c| c.as_bytes().to_vec()).collect();
+                parts.push(name);
+                checked(&path.device, parts)?
+            }
+        };
+        if self.refused_dirs.contains(&parent_path) {
+            return Err(UnsafeName(format!(
+                "its directory {parent_path} was refused"
+            )));
         }
-        let mut parts: Vec<Vec<u8>> = parent.iter().map(|c| c.as_bytes().to_vec()).collect();
-        parts.push(raw_name.map_or_else(|| last.as_bytes().to_vec(), <[u8]>::to_vec));
-        checked(&path.device, parts)
+        Ok(comps)
     }
 
     /// A directory's listing of the set being applied: remove what it no longer names.
@@ -412,17 +461,27 @@ impl<'a> Extractor<'a> {
     }
 
     fn directory(&mut self, d: &DirectoryEvent) {
-        let unix = unix_of(d.unix.as_ref());
+        let unix = self.unix_of(&d.path, d.unix.as_ref());
         let raw = unix
             .filter(|u| !u.name.is_empty())
             .map(|u| u.name.as_slice());
         let comps = match self.resolve(&d.path, raw) {
             Ok(c) => c,
             Err(UnsafeName(why)) => {
+                // Its contents follow under its stored (UTF-16) path: refuse them too rather
+                // than create the directory under a name it does not have.
+                self.refused_dirs.insert(d.path.clone());
                 return self.refuse(d.path.to_string(), format!("refused: {why}"));
             }
         };
-        if raw.is_some() {
+        // Restored under a name other than its stored path says (a raw name here or above):
+        // what lies in it goes where it went.
+        let parent = MtfPath {
+            device: d.path.device.clone(),
+            components: d.path.components[..d.path.components.len().saturating_sub(1)].to_vec(),
+        };
+        let under_raw = !d.path.components.is_empty() && self.raw_dirs.contains_key(&parent);
+        if raw.is_some() || under_raw {
             self.raw_dirs.insert(d.path.clone(), comps.clone());
         }
         let meta = self.meta_of(unix, d.dirb.modified, true);
@@ -442,7 +501,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn file(&mut self, f: &FileEvent) {
-        let unix = unix_of(f.unix.as_ref());
+        let unix = self.unix_of(&f.path, f.unix.as_ref());
         let raw = unix
             .filter(|u| !u.name.is_empty())
             .map(|u| u.name.as_slice());
@@ -490,6 +549,7 @@ impl<'a> Extractor<'a> {
                         size,
                         written: 0,
                         receiving: false,
+                        ended: false,
                         failed: None,
                     });
                     Ok(())
@@ -521,6 +581,7 @@ impl<'a> Extractor<'a> {
     fn stan_end(&mut self, checksum: ChecksumStatus) {
         let Some(p) = &mut self.pending else { return };
         p.receiving = false;
+        p.ended = true;
         if let ChecksumStatus::Mismatch { stored, computed } = checksum {
             p.failed = Some(format!(
                 "the data do not match their checksum (stored {stored:08X}, read {computed:08X})"
@@ -541,7 +602,15 @@ impl<'a> Extractor<'a> {
         let Some(p) = self.pending.take() else { return };
         let why = p.failed.or_else(|| {
             (p.written != p.size).then(|| {
-                format!("only {} of its {} bytes are on the media (the set was cut short there); not restored", p.written, p.size)
+                if p.ended {
+                    // The data stream is whole: the FILE block's size is what lies.
+                    format!(
+                        "its data stream holds {} bytes but its FILE block says {}; not restored",
+                        p.written, p.size
+                    )
+                } else {
+                    format!("only {} of its {} bytes are on the media (the set was cut short there); not restored", p.written, p.size)
+                }
             })
         });
         match why {
@@ -598,10 +667,6 @@ impl Consumer for Extractor<'_> {
             self.report.sets.push(set_number);
         }
     }
-}
-
-fn unix_of(u: Option<&Result<UnixMeta, tape_format::error::DecodeError>>) -> Option<&UnixMeta> {
-    u.and_then(|r| r.as_ref().ok())
 }
 
 /// The uid to restore: the user of that name on this system if there is one, else the number.

@@ -82,13 +82,18 @@ pub(crate) fn checked(device: &str, parts: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>,
         check_component(&bytes)?;
         out.push(bytes);
     }
-    if out.len() > MAX_DEPTH {
+    check_depth(out.len())?;
+    Ok(out)
+}
+
+/// Refuses a path deeper than [`MAX_DEPTH`].
+pub(crate) fn check_depth(levels: usize) -> Result<(), UnsafeName> {
+    if levels > MAX_DEPTH {
         return Err(UnsafeName(format!(
-            "a path {} levels deep (at most {MAX_DEPTH})",
-            out.len()
+            "a path {levels} levels deep (at most {MAX_DEPTH})"
         )));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The components of `path` (device first), checked, from its UTF-16 names. `raw_path`, the

@@ -137,6 +137,20 @@ pub(crate) fn read_family(
         };
         match c {
             Control::Done | Control::Continue => return Ok(()),
+            Control::NextMedium { family, sequence }
+                if step.last_sequence.is_some_and(|last| sequence > last) =>
+            {
+                // The catalog knows the set ends on an earlier medium (its backup stopped there,
+                // e.g. on a write error): asking for this one would wait for a medium that was
+                // never written.
+                x.finish_pending();
+                x.incomplete(format!(
+                    "the set was never completed: its backup stopped on media #{} of family \
+                     {family:08X}, and no media #{sequence} of it was ever written",
+                    sequence - 1
+                ));
+                return Ok(());
+            }
             Control::NextMedium { family, sequence } => {
                 match r.mount(Some(family), sequence, x, false) {
                     Ok(_) => {
@@ -318,8 +332,19 @@ fn feed(
                 x.events_mut().event(&JobEvent::Warning(format!(
                     "unreadable block {at}: {detail}; skipping it"
                 )));
-                x.damaged(format!("block {at}: {detail}"));
-                reader.lost_block(None);
+                // What was due before the loss first (the object it cuts off among it), then
+                // the loss, charged to that object.
+                let mut control = Control::Continue;
+                for event in reader.lost_block(None) {
+                    control = x.handle(event);
+                    if control != Control::Continue {
+                        break;
+                    }
+                }
+                x.damaged(format!("medium error at block {at}: {detail}"));
+                if control != Control::Continue {
+                    return Ok(control);
+                }
                 continue;
             }
             Err(source) => return Err(device(drive, source)),

@@ -40,11 +40,22 @@ fn refused(comps: &[Vec<u8>], what: impl std::fmt::Display) -> Refused {
     Refused(format!("{}: {what}", show(comps)))
 }
 
-/// A file being written under a temporary name.
+/// A file being written under a temporary name. Dropped unfinished (a restore that ends on a
+/// drive error, a panic), it removes its temporary file: no partial file is ever left behind.
 pub(crate) struct PendingFile {
     pub(crate) file: File,
     comps: Vec<Vec<u8>>,
     temp: Vec<u8>,
+    /// Its directory, while the temporary name is to be removed on drop.
+    dir: Option<OwnedFd>,
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = rustix::fs::unlinkat(&dir, self.temp.as_slice(), AtFlags::empty());
+        }
+    }
 }
 
 /// The restore root and a cache of open directory handles along the current path.
@@ -97,6 +108,23 @@ impl RestoreRoot {
             .map_or(self.root.as_fd(), |(_, fd)| fd.as_fd()))
     }
 
+    /// Opens the existing directory `comps` (never creating it, never following a link).
+    fn existing_dir(&self, comps: &[Vec<u8>]) -> Result<OwnedFd, String> {
+        let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
+        let mut fd = rustix::io::fcntl_dupfd_cloexec(&self.root, 0).map_err(|e| e.to_string())?;
+        for name in comps {
+            fd = rustix::fs::openat(&fd, name.as_slice(), flags, Mode::empty()).map_err(
+                |e| match e {
+                    Errno::LOOP | Errno::NOTDIR => {
+                        "a symbolic link or a file is in the way; it is not followed".to_owned()
+                    }
+                    e => e.to_string(),
+                },
+            )?;
+        }
+        Ok(fd)
+    }
+
     fn temp_name(&mut self) -> Vec<u8> {
         self.counter += 1;
         format!(".ntbackup-partial-{}-{}", std::process::id(), self.counter).into_bytes()
@@ -105,7 +133,11 @@ impl RestoreRoot {
     /// Makes sure the directory exists; its metadata are applied at [`finish`](Self::finish).
     pub(crate) fn directory(&mut self, comps: &[Vec<u8>], meta: Meta) -> Result<(), Refused> {
         self.dir(comps)?;
-        self.deferred.push((comps.to_vec(), meta));
+        // The root is the user's (it may be their home): a medium's root directory never sets
+        // its mode, owner or times; only what the restore creates gets the medium's metadata.
+        if !comps.is_empty() {
+            self.deferred.push((comps.to_vec(), meta));
+        }
         Ok(())
     }
 
@@ -114,41 +146,37 @@ impl RestoreRoot {
         let (parent, _) = comps.split_at(comps.len().saturating_sub(1));
         let temp = self.temp_name();
         let dir = self.dir(parent)?;
+        let held = rustix::io::fcntl_dupfd_cloexec(dir, 0)
+            .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(dir, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
+        let fd = rustix::fs::openat(&held, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
             .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
         Ok(PendingFile {
             file: File::from(fd),
             comps: comps.to_vec(),
             temp,
+            dir: Some(held),
         })
     }
 
     /// Gives a finished file its metadata and its real name (replacing a file of that name).
-    pub(crate) fn commit_file(&mut self, pending: PendingFile, meta: &Meta) -> Result<(), Refused> {
-        let PendingFile { file, comps, temp } = pending;
-        let applied = apply_fd(file.as_fd(), meta, self.privileged);
-        drop(file);
-        if let Err(e) = applied {
-            self.discard(&comps, &temp);
-            return Err(refused(&comps, e));
-        }
-        self.rename_into_place(&comps, &temp)
+    pub(crate) fn commit_file(
+        &mut self,
+        mut pending: PendingFile,
+        meta: &Meta,
+    ) -> Result<(), Refused> {
+        // On failure the temporary file goes with `pending`.
+        apply_fd(pending.file.as_fd(), meta, self.privileged)
+            .map_err(|e| refused(&pending.comps, e))?;
+        let result = self.rename_into_place(&pending.comps, &pending.temp);
+        pending.dir = None;
+        result
     }
 
     /// Removes an unfinished file.
     pub(crate) fn abandon_file(&mut self, pending: PendingFile) {
-        let PendingFile { file, comps, temp } = pending;
-        drop(file);
-        self.discard(&comps, &temp);
-    }
-
-    fn discard(&mut self, comps: &[Vec<u8>], temp: &[u8]) {
-        let parent = &comps[..comps.len().saturating_sub(1)];
-        if let Ok(dir) = self.dir(parent) {
-            let _ = rustix::fs::unlinkat(dir, temp, AtFlags::empty());
-        }
+        drop(pending);
     }
 
     fn rename_into_place(&mut self, comps: &[Vec<u8>], temp: &[u8]) -> Result<(), Refused> {
@@ -207,8 +235,11 @@ impl RestoreRoot {
         let Some((target_name, target_parent)) = target.split_last() else {
             return Err(refused(comps, "hard link to the restore root"));
         };
-        let from = rustix::io::fcntl_dupfd_cloexec(self.dir(target_parent)?, 0)
-            .map_err(|e| refused(comps, e))?;
+        // The target must already be there: its directories are opened, never created (a link
+        // to a path that does not exist must leave nothing behind).
+        let from = self
+            .existing_dir(target_parent)
+            .map_err(|why| refused(comps, format!("cannot link to {}: {why}", show(target))))?;
         let temp = self.temp_name();
         let parent = &comps[..comps.len().saturating_sub(1)];
         let dir = self.dir(parent)?;

@@ -8,6 +8,7 @@
 
 mod append;
 mod catalog;
+mod faults;
 mod locate;
 mod policy;
 mod rebuild;
@@ -15,6 +16,7 @@ mod rebuild_damage;
 mod rebuild_media;
 mod scenario;
 mod tree;
+mod tripwire;
 mod types;
 mod verify;
 mod walk;

@@ -663,6 +663,9 @@ fn names_that_are_not_utf8_survive_exactly() {
     )
     .unwrap();
     std::fs::write(odd_dir.join("plain"), b"plain").unwrap();
+    // Below a renamed directory, directories with plain names keep its real name too.
+    std::fs::create_dir_all(odd_dir.join("sub/deeper")).unwrap();
+    std::fs::write(odd_dir.join("sub/deeper/file"), b"two levels down").unwrap();
     let lib = small_library(dir.path(), 2);
     let catalog = Catalog::in_memory().unwrap();
     let out = dir.path().join("out");
@@ -677,6 +680,10 @@ fn names_that_are_not_utf8_survive_exactly() {
         b"latin-1 names"
     );
     assert_eq!(std::fs::read(restored.join("plain")).unwrap(), b"plain");
+    assert_eq!(
+        std::fs::read(restored.join("sub/deeper/file")).unwrap(),
+        b"two levels down"
+    );
 }
 #[test]
 fn a_continuation_cartridge_that_refuses_its_first_block_is_replaced() {

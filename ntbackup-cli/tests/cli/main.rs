@@ -8,6 +8,7 @@
 
 mod catalog;
 mod engine;
+mod hostile;
 mod logs;
 mod ntsyntax;
 mod operator;

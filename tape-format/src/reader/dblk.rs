@@ -6,7 +6,7 @@ use super::events::{
 };
 use super::machine::{Flow, step};
 use super::{After, MediaReader, Mode, Pending, Phase, ReadError};
-use crate::attrs::{BlockAttributes, DirAttributes, TapeAttributes};
+use crate::attrs::{BlockAttributes, DirAttributes, FileAttributes, TapeAttributes};
 use crate::block::{Body, Dblk, HEADER_LEN, Header, decode_dblk};
 use crate::decoded::Decoded;
 use crate::error::DecodeError;
@@ -95,6 +95,9 @@ impl MediaReader {
                 checksum: ChecksumStatus::Missing,
             });
         }
+        // A stream still open here belongs to the pending object when it is one of its
+        // name/metadata streams: the object comes first, then what happened to the stream.
+        self.flush_named_pending();
         if let Some(st) = self.suspended.take() {
             if set_end {
                 // The set was closed early (MTF_ABORTED_SET): the stream was cut at the last
@@ -111,7 +114,27 @@ impl MediaReader {
                 });
             }
         }
-        self.flush_pending();
+    }
+
+    /// Reports the pending DIRB or FILE, unless its name was still to come in a `PNAM`/`FNAM`
+    /// stream that was never read: an object without a name is dropped (the damage that cut
+    /// the stream is reported).
+    pub(super) fn flush_named_pending(&mut self) {
+        let named = match &self.pending {
+            Some(Pending::Dir(d)) => {
+                !(d.dirb.attributes.contains(DirAttributes::PATH_IN_STREAM)
+                    && d.path.components.is_empty())
+            }
+            Some(Pending::File(f)) => {
+                !(f.file.attributes.contains(FileAttributes::NAME_IN_STREAM) && f.name.is_empty())
+            }
+            None => return,
+        };
+        if named {
+            self.flush_pending();
+        } else {
+            self.pending = None;
+        }
     }
 
     pub(super) fn flush_pending(&mut self) {

@@ -101,13 +101,14 @@ impl MediaReader {
             return step(consumed, None);
         }
         self.resyncing = true;
-        step(
-            consumed,
-            Some(Event::Damaged {
-                error: error.rebase(offset),
-                offset,
-            }),
-        )
+        // The DIRB or FILE whose streams the damage cuts off is reported first, so a consumer
+        // knows which object is damaged (it would otherwise come after, as if whole).
+        self.flush_named_pending();
+        self.queue.push_back(Event::Damaged {
+            error: error.rebase(offset),
+            offset,
+        });
+        step(consumed, self.queue.pop_front())
     }
 
     /// Where data may be delivered up to, given soft filemarks.

@@ -62,16 +62,24 @@ impl MediaReader {
     /// is cut there (the caller reports the loss); reading resumes at the first DBLK found from
     /// the next block on, which may start right at it. Physical blocks are whole FLBs
     /// (mtf.md §6.2), so the FLB alignment holds even when the length is unknown.
-    pub fn lost_block(&mut self, len: Option<u64>) {
+    ///
+    /// Returns the events still due from before the loss, ending with the DIRB or FILE whose
+    /// streams the loss cuts off (if its name is known), so the caller can attribute the loss
+    /// to it; the stream in progress is dropped (its object is the one cut).
+    pub fn lost_block(&mut self, len: Option<u64>) -> Vec<Event<'static>> {
         if matches!(self.phase, Phase::Tape | Phase::Ended) {
-            return;
+            return Vec::new();
         }
+        self.flush_named_pending();
+        let due = self.queue.drain(..).collect();
+        self.stream = None;
+        self.awaiting_csum = None;
         self.carry.clear();
-        self.queue.clear();
         self.pos += len.unwrap_or(0);
         self.phase = Phase::Resync;
         self.resyncing = true;
         self.resync_here = true;
+        due
     }
 
     /// The medium has no more data. Returns the events still due, ending with

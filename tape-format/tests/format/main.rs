@@ -14,6 +14,7 @@ mod descriptor;
 mod fixtures;
 mod fuzzing;
 mod harness;
+mod hostile;
 mod reader;
 mod roundtrip;
 mod writer;

@@ -4,8 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{Env, random, describe, text};
-
+use crate::{Env, describe, random, text};
 
 /// About 18 MiB of incompressible files, a symbolic link and an empty directory.
 fn make_tree(root: &Path, seed: u64) {
@@ -22,8 +21,6 @@ fn make_tree(root: &Path, seed: u64) {
     fs::create_dir_all(root.join("empty")).unwrap();
     std::os::unix::fs::symlink("d0/f0", root.join("link")).unwrap();
 }
-
-
 
 fn lose_catalog(env: &Env) {
     for name in ["catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"] {

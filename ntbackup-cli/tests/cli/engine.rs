@@ -5,8 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::{Env, random, describe, text};
-
+use crate::{Env, describe, random, text};
 
 /// TREE: a directory larger than 20 MiB of incompressible data.
 fn make_tree(root: &Path) {
@@ -21,11 +20,9 @@ fn make_tree(root: &Path) {
     std::os::unix::fs::symlink("d0/f0", root.join("link")).unwrap();
 }
 
-
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
-
 
 fn written_cartridges(env: &Env, lib: &str) -> usize {
     let json: serde_json::Value =

@@ -6,8 +6,6 @@ use std::path::Path;
 
 use crate::{Env, random, text};
 
-
-
 /// Runs `ntbackup ARGS` requiring success; returns stdout and stderr together.
 fn ok(env: &Env, args: &[&str]) -> String {
     let out = env.run(args);

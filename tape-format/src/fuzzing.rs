@@ -142,14 +142,20 @@ fn write_job(
     let mut media: Vec<Vec<Option<Vec<u8>>>> = vec![Vec::new()];
     let ok = |r: Result<(), crate::writer::WriteError>| assert!(r.is_ok(), "{r:?}");
     ok(w.start_medium(MediumInfo::default(), 1));
+    // The next output as a record (`None` = filemark); a writer error is a broken invariant.
+    let next = |w: &mut MediaWriter| match w.poll() {
+        Ok(Some(Output::Block(b))) => Some(Some(b.to_vec())),
+        Ok(Some(Output::Filemark)) => Some(None),
+        Ok(None) => None,
+        Err(e) => panic!("poll: {e}"),
+    };
+    // The writer's call protocol (writer module docs, step 4): after early warning, end the
+    // medium and write its end-of-medium outputs; after a physical end, change the medium at
+    // once. Then continue on the next medium.
     let pump = |w: &mut MediaWriter, media: &mut Vec<Vec<Option<Vec<u8>>>>| loop {
         let mut eom = w.needs_medium();
         while !eom {
-            let Ok(Some(out)) = w.poll() else { break };
-            let rec = match out {
-                Output::Block(b) => Some(b.to_vec()),
-                Output::Filemark => None,
-            };
+            let Some(rec) = next(w) else { break };
             let m = media.len();
             let idx = media.last().map_or(0, Vec::len);
             let hit = m < 4 && idx == trigger + 2;
@@ -171,11 +177,7 @@ fn write_job(
         }
         if !w.needs_medium() {
             assert!(w.end_of_medium().is_ok());
-            while let Ok(Some(out)) = w.poll() {
-                let rec = match out {
-                    Output::Block(b) => Some(b.to_vec()),
-                    Output::Filemark => None,
-                };
+            while let Some(rec) = next(w) {
                 if let Some(last) = media.last_mut() {
                     last.push(rec);
                 }

@@ -5,7 +5,7 @@ use super::events::{
     ChecksumStatus, DirectoryEvent, Event, FileEvent, MediumEvent, SetEvent, VolumeEvent,
 };
 use super::machine::{Flow, step};
-use super::{After, MediaReader, Mode, Pending, Phase, ReadError};
+use super::{After, MediaReader, Pending, Phase, ReadError};
 use crate::attrs::{BlockAttributes, DirAttributes, FileAttributes, TapeAttributes};
 use crate::block::{Body, Dblk, HEADER_LEN, Header, decode_dblk};
 use crate::decoded::Decoded;
@@ -99,6 +99,7 @@ impl MediaReader {
         // name/metadata streams: the object comes first, then what happened to the stream.
         self.flush_named_pending();
         if let Some(st) = self.suspended.take() {
+            self.fdd_carry.clear();
             if set_end {
                 // The set was closed early (MTF_ABORTED_SET): the stream was cut at the last
                 // block written before the closing filemark.
@@ -191,11 +192,7 @@ impl MediaReader {
         {
             self.flush_pending();
         }
-        if let Some(st) = self.stream.take()
-            && st.mode != Mode::Skip
-        {
-            self.suspended = Some(st);
-        }
+        self.suspend_stream();
         self.cur_cont = cont || h.block_type == BlockType::TAPE;
         self.phase = Phase::StreamHeader;
         self.next_stream = 1;

@@ -116,11 +116,6 @@ impl MediaReader {
         if !self.soft {
             return Limit::Free(n);
         }
-        let size = if self.sfmb_size > 0 {
-            self.sfmb_size
-        } else {
-            self.flb
-        };
         let mut k = to_usize(align_up(self.pos, self.flb) - self.pos);
         while k < n {
             let b = &input[k..];
@@ -128,13 +123,61 @@ impl MediaReader {
                 if b.len() < HEADER_LEN {
                     return Limit::Uncertain(k);
                 }
-                if looks_like_header(b) && u64_at(b, 20) == (self.pos + to_u64(k)) / size {
+                if self.is_sfmb_at(b, self.pos + to_u64(k)) {
                     return Limit::Hit(k);
                 }
             }
             k += to_usize(self.flb);
         }
         Limit::Free(n)
+    }
+
+    /// `b` (at least a DBLK header) is a soft filemark written at medium offset `at`: valid
+    /// header, FLA equal to its own PBA.
+    fn is_sfmb_at(&self, b: &[u8], at: u64) -> bool {
+        let size = if self.sfmb_size > 0 {
+            self.sfmb_size
+        } else {
+            self.flb
+        };
+        b.starts_with(b"SFMB") && looks_like_header(b) && u64_at(b, 20) == at / size
+    }
+
+    /// With soft filemarks, the offset (from `pos`, carry included) of an SFMB on the FLB
+    /// boundary inside the next `n` bytes (or at `pos` itself with `at_start`): the medium ended
+    /// inside a structure that straddles that boundary (a stream header or FDD entry cut by EOM,
+    /// mtf.md §9.3), and what precedes the SFMB is only its first part. `Limit::Uncertain` when
+    /// more input is needed to decide.
+    pub(super) fn sfmb_inside(&self, input: &[u8], n: usize, at_start: bool) -> Limit {
+        let k = to_usize(align_up(self.pos, self.flb) - self.pos);
+        if !self.soft || (k == 0 && !at_start) || k >= n {
+            return Limit::Free(n);
+        }
+        match self.view(input, k + HEADER_LEN) {
+            Some(b) if self.is_sfmb_at(&b[k..], self.pos + to_u64(k)) => Limit::Hit(k),
+            Some(_) => Limit::Free(n),
+            None => {
+                // Decidable from the block type once its four bytes are there.
+                let have = self.carry.len() + input.len();
+                match self.view(input, have) {
+                    Some(b) if b.len() >= k + 4 && !b[k..].starts_with(b"SFMB") => Limit::Free(n),
+                    _ => Limit::Uncertain(k),
+                }
+            }
+        }
+    }
+
+    /// The medium ended `k` bytes into the structure being read (an SFMB follows): drop that
+    /// first part, as a hardware filemark does ([`MediaReader::filemark`]), and read the SFMB.
+    /// Its continuation medium repeats the whole structure.
+    pub(super) fn cut_at_sfmb<'a>(&mut self, k: usize) -> Flow<'a> {
+        let used = self.complete(k);
+        self.phase = Phase::Dblk;
+        if used == 0 {
+            Flow::Again
+        } else {
+            step(used, None)
+        }
     }
 
     fn skip<'a>(&mut self, input: &'a [u8], until: u64, then: After) -> Flow<'a> {

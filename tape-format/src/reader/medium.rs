@@ -44,14 +44,23 @@ impl MediaReader {
         r
     }
 
-    /// The drive reported a hardware filemark.
-    pub fn filemark(&mut self) -> Event<'static> {
-        self.carry.clear();
+    /// The end of the medium interrupts the stream being read: keep it (and the part of an FDD
+    /// entry gathered so far) for its `STREAM_CONTINUE` copy on the next medium.
+    pub(super) fn suspend_stream(&mut self) {
         if let Some(st) = self.stream.take()
             && st.mode != Mode::Skip
         {
+            if st.mode == Mode::Fdd && !self.carry.is_empty() {
+                self.fdd_carry = std::mem::take(&mut self.carry);
+            }
             self.suspended = Some(st);
         }
+    }
+
+    /// The drive reported a hardware filemark.
+    pub fn filemark(&mut self) -> Event<'static> {
+        self.suspend_stream();
+        self.carry.clear();
         if !matches!(self.phase, Phase::Tape | Phase::Ended) {
             self.phase = Phase::Dblk;
         }
@@ -97,14 +106,7 @@ impl MediaReader {
     /// file or stream that continues there. Call again to offer a different medium after
     /// [`super::ReadError::WrongMedium`].
     pub fn next_medium(&mut self) {
-        if let Some(st) = self.stream.take()
-            && st.mode != Mode::Skip
-        {
-            self.suspended = Some(st);
-        }
-        if self.suspended.as_ref().is_some_and(|s| s.mode == Mode::Fdd) && !self.carry.is_empty() {
-            self.fdd_carry = std::mem::take(&mut self.carry);
-        }
+        self.suspend_stream();
         self.carry.clear();
         self.queue.clear();
         self.continued = self.set_number.is_some();

@@ -140,7 +140,7 @@ enum After {
 enum Mode {
     /// Deliver as `Data` events.
     Deliver,
-    /// Collect into the metadata buffer.
+    /// Collect into the stream's buffer (names, metadata, `CSUM`, `TSMP`).
     Collect,
     /// Parse FDD entries.
     Fdd,
@@ -160,6 +160,9 @@ struct StreamState {
     csum: Option<Csum32>,
     /// Bytes to drop (duplicates after a continuation).
     drop: u64,
+    /// The data collected so far ([`Mode::Collect`]): they travel with the stream when the end
+    /// of a medium suspends it (a `CSUM` value or a name split across two media).
+    collected: Vec<u8>,
 }
 
 /// A DIRB or FILE whose event waits for its name/metadata streams.
@@ -211,7 +214,6 @@ pub struct MediaReader {
     skip_csum: bool,
     /// A stream with `STREAM_CHECKSUMED` ended; its CSUM is expected next.
     awaiting_csum: Option<(crate::ids::StreamId, u64, u32)>,
-    meta: Vec<u8>,
     /// A damaged structure was reported; do not report again until a valid DBLK is found.
     resyncing: bool,
     /// Resynchronisation may find a DBLK at the current position (a block was lost before it).
@@ -260,7 +262,6 @@ impl MediaReader {
             resume_owner: None,
             skip_csum: false,
             awaiting_csum: None,
-            meta: Vec::new(),
             resyncing: false,
             resync_here: false,
             queue: std::collections::VecDeque::new(),

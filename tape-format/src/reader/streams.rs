@@ -1,6 +1,8 @@
 //! Reading streams: headers, the choice of delivering / collecting / skipping, continuation
 //! after a change of medium, FDD entries, CSUM verification.
 
+use std::borrow::Cow;
+
 use super::events::{ChecksumStatus, Event};
 use super::machine::{Flow, Limit, step};
 use super::{After, MediaReader, Mode, Pending, Phase, ReadError, StreamState};
@@ -22,6 +24,11 @@ impl MediaReader {
         input: &'a [u8],
     ) -> Result<Flow<'a>, ReadError> {
         let start = self.pos;
+        match self.sfmb_inside(input, STREAM_HEADER_LEN, false) {
+            Limit::Hit(k) => return Ok(self.cut_at_sfmb(k)),
+            Limit::Uncertain(_) => return Ok(self.stash(input)),
+            Limit::Free(_) => {}
+        }
         let Some(b) = self.view(input, STREAM_HEADER_LEN) else {
             return Ok(self.stash(input));
         };
@@ -80,10 +87,13 @@ impl MediaReader {
             return self.begin(h, number, Mode::Skip);
         }
         if h.is_continuation() && self.cur_cont && self.continued && self.suspended.is_none() {
-            // The rest of a stream that the previous medium already held in full (and its CSUM).
+            // The rest of a stream that the previous medium already held in full. Its CSUM is a
+            // duplicate too, unless the previous medium ended before it (the CSUM still awaited:
+            // a split exactly at the end of the data leaves a zero-length continuation).
             self.skip_csum = h
                 .media_attributes
-                .contains(StreamMediaAttributes::CHECKSUMED);
+                .contains(StreamMediaAttributes::CHECKSUMED)
+                && self.awaiting_csum.is_none();
             self.begin(h, number, Mode::Skip);
             let fill_end = align_up(start + to_u64(STREAM_HEADER_LEN), self.flb);
             self.phase = Phase::Skip {
@@ -158,8 +168,9 @@ impl MediaReader {
     }
 
     fn begin(&mut self, header: StreamHeader, number: u16, mode: Mode) {
-        if mode == Mode::Collect {
-            self.meta.clear();
+        if mode == Mode::Fdd {
+            // A new FDD: nothing of an earlier one continues in it.
+            self.fdd_carry.clear();
         }
         let csum = header
             .media_attributes
@@ -172,6 +183,7 @@ impl MediaReader {
             done: 0,
             csum,
             drop: 0,
+            collected: Vec::new(),
         });
         self.phase = Phase::StreamData;
     }
@@ -182,7 +194,10 @@ impl MediaReader {
         let Some(st) = &mut self.stream else { return };
         let total = st.header.length;
         let resumes_at = total.saturating_sub(h.length);
-        if resumes_at > st.done {
+        // An FDD entry cut by the end of the medium waits in `fdd_carry` (counted in `done` once
+        // complete): the continuation resumes inside it.
+        let carried = to_u64(self.fdd_carry.len());
+        if resumes_at > st.done + carried {
             let error = DecodeError::FieldRange {
                 field: "STREAM_CONTINUE.length",
                 value: h.length,
@@ -193,11 +208,14 @@ impl MediaReader {
             });
             st.mode = Mode::Skip;
             st.header.length = st.done + h.length;
+            self.fdd_carry.clear();
+        } else if resumes_at >= st.done {
+            self.fdd_carry.truncate(to_usize(resumes_at - st.done));
+            st.drop = 0;
         } else {
+            // Bytes already read come again: read the cut entry afresh from them.
+            self.fdd_carry.clear();
             st.drop = st.done - resumes_at;
-        }
-        if st.mode == Mode::Fdd {
-            self.carry = std::mem::take(&mut self.fdd_carry);
         }
         self.phase = Phase::Skip {
             until: fill_end,
@@ -248,7 +266,7 @@ impl MediaReader {
                 Ok(step(n, Some(Event::Data(chunk))))
             }
             Mode::Collect => {
-                self.meta.extend_from_slice(chunk);
+                st.collected.extend_from_slice(chunk);
                 Ok(step(n, None))
             }
             Mode::Skip | Mode::Fdd => Ok(step(n, None)),
@@ -259,7 +277,10 @@ impl MediaReader {
     fn read_fdd<'a>(&mut self, input: &'a [u8], left: u64) -> Flow<'a> {
         let start = self.pos;
         let head = to_usize(left.min(36));
-        let Some(b) = self.view(input, head) else {
+        if let Some(flow) = self.fdd_cut(input, head) {
+            return flow;
+        }
+        let Some(b) = self.fdd_view(input, head) else {
             return self.stash(input);
         };
         let len = usize::from(u16::from_le_bytes([b[0], b.get(1).copied().unwrap_or(0)]));
@@ -280,14 +301,17 @@ impl MediaReader {
                 });
             }
             self.pos += to_u64(self.carry.len());
-            let c = self.carry.len();
+            let c = self.carry.len() + std::mem::take(&mut self.fdd_carry).len();
             self.carry.clear();
             if let Some(st) = &mut self.stream {
                 st.done += to_u64(c);
             }
             return Flow::Again;
         }
-        let Some(b) = self.view(input, len) else {
+        if let Some(flow) = self.fdd_cut(input, len) {
+            return flow;
+        }
+        let Some(b) = self.fdd_view(input, len) else {
             return self.stash(input);
         };
         let event = match decode_fdd_entry(&b) {
@@ -299,11 +323,45 @@ impl MediaReader {
             },
         };
         drop(b);
-        let used = self.complete(len);
+        let carried = self.fdd_carry.len().min(len);
+        self.fdd_carry.drain(..carried);
+        let used = self.complete(len - carried);
         if let Some(st) = &mut self.stream {
             st.done += to_u64(len);
         }
         step(used, Some(event))
+    }
+
+    /// The first `n` bytes of the FDD entry being read: the part read from the previous medium
+    /// (`fdd_carry`), then carry + input.
+    fn fdd_view<'x>(&'x self, input: &'x [u8], n: usize) -> Option<Cow<'x, [u8]>> {
+        let p = self.fdd_carry.len();
+        if p == 0 {
+            return self.view(input, n);
+        }
+        if n <= p {
+            return Some(Cow::Borrowed(&self.fdd_carry[..n]));
+        }
+        let rest = self.view(input, n - p)?;
+        let mut v = self.fdd_carry.clone();
+        v.extend_from_slice(&rest);
+        Some(Cow::Owned(v))
+    }
+
+    /// With soft filemarks, an SFMB within the next `n` bytes of the FDD entry (counting the
+    /// part from the previous medium): the medium ended in the FDD (mtf.md §9.5 case l). The part
+    /// of the entry before it is kept for the continuation.
+    fn fdd_cut<'a>(&mut self, input: &'a [u8], n: usize) -> Option<Flow<'a>> {
+        let here = n.saturating_sub(self.fdd_carry.len());
+        match self.sfmb_inside(input, here, true) {
+            Limit::Hit(k) => {
+                let part = self.view(input, k).map(|b| b.to_vec()).unwrap_or_default();
+                self.fdd_carry.extend_from_slice(&part);
+                Some(self.cut_at_sfmb(k))
+            }
+            Limit::Uncertain(_) => Some(self.stash(input)),
+            Limit::Free(_) => None,
+        }
     }
 
     /// The stream's data are complete: interpret collected data, queue the end event, pad.
@@ -322,18 +380,16 @@ impl MediaReader {
                     checksum: ChecksumStatus::NotRequested,
                 }),
             },
-            Mode::Collect => self.interpret_collected(id),
+            Mode::Collect => self.interpret_collected(id, st.collected),
             Mode::Skip if id == StreamId::SPAD => then = After::Dblk,
             Mode::Skip | Mode::Fdd => {}
         }
-        self.meta.clear();
         let end = self.pos + pad4(self.pos);
         self.phase = Phase::Skip { until: end, then };
         Flow::Again
     }
 
-    fn interpret_collected(&mut self, id: StreamId) {
-        let meta = std::mem::take(&mut self.meta);
+    fn interpret_collected(&mut self, id: StreamId, meta: Vec<u8>) {
         let base = self.path();
         match (id, &mut self.pending) {
             (StreamId::PNAM, Some(Pending::Dir(d))) => {

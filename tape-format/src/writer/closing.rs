@@ -158,19 +158,28 @@ impl<S: FddSpool> MediaWriter<S> {
             j.dblk.header.attributes |= BlockAttributes::CONTINUATION;
             Job::Dblk(Box::new(j))
         };
-        let eset1 = match &c.eset1 {
+        let mut eset1 = match &c.eset1 {
             Some(j) => copy(j),
             None => self.eset_job(Role::Eset1, false),
         };
         let eset2 = c.eset2.as_deref().map(copy);
-        self.jobs.push_back(eset1);
-        let spool_len = self.spool.len();
-        let fdd_from = match c.fdd_written {
-            None if c.eset1.is_some() && c.closed => Some(None),
-            None => None,
-            Some(w) if w >= spool_len => Some(None),
-            Some(w) => Some(Some(w)),
+        let fdd_from = match (c.fdd_written, c.fdd_len) {
+            (None, _) if c.eset1.is_some() && c.closed => Some(None),
+            (None, _) => None,
+            (Some(w), Some(len)) if w >= len => Some(None),
+            (Some(w), _) => Some(Some(w)),
         };
+        if let (Some(Some(_)), Job::Dblk(j)) = (fdd_from, &mut eset1)
+            && self.phys > self.flb
+            && let Ok(fe) = u16::try_from(self.phys - self.flb)
+        {
+            // The continued FDD data start one FLB after the TFDD* header (mtf.md §9.3); with
+            // the header one FLB before a physical boundary they start on it, as they did on
+            // the previous medium at the split point, so the FDD keeps its layout modulo the
+            // physical block size (see `frame_fdd_header`).
+            j.dblk.header.first_event = fe;
+        }
+        self.jobs.push_back(eset1);
         self.push_eset_tail(fdd_from, eset2);
         let out = self.jobs.drain(..).collect();
         self.jobs.extend(saved);
@@ -192,14 +201,21 @@ impl<S: FddSpool> MediaWriter<S> {
         })));
     }
 
-    /// `TFDD` header; queues the entries, the `FEND` and the zeros up to the physical boundary.
+    /// `TFDD` header; queues the stream's data from stream offset `from`: the spool entries, the
+    /// `FEND` and the zeros up to the physical boundary (all framed as [`Job::Spool`]).
+    ///
+    /// A continuation (`from > 0` or `force_continue`) repeats the header with `STREAM_CONTINUE`
+    /// and the bytes still to come, then zero fill to the next FLB boundary (mtf.md §9.3). Its
+    /// ESET* is laid out so that this boundary falls where the split point fell modulo the
+    /// physical block size (see [`MediaWriter::closing_continuation`]): the rest of the stream
+    /// then ends on a physical boundary with the same `FEND` as before, and the remaining length
+    /// is exactly the total minus `from`, which readers use to find where the data resume.
     pub(super) fn frame_fdd_header(
         &mut self,
         from: u64,
         force_continue: bool,
     ) -> Result<(), WriteError> {
         let spool_len = self.spool.len();
-        let remaining = spool_len.saturating_sub(from);
         let cont = force_continue || from > 0;
         let hdr_end = self.pos + to_u64(STREAM_HEADER_LEN);
         let data_start = if cont {
@@ -207,9 +223,13 @@ impl<S: FddSpool> MediaWriter<S> {
         } else {
             hdr_end
         };
-        let fend_pos = data_start + remaining;
+        // Where stream offset 0 would lie on this medium (shifted by whole physical blocks to
+        // stay positive: only the position modulo the physical block size matters).
+        let origin = data_start + from.div_ceil(self.phys) * self.phys - from;
+        let fend_pos = origin + spool_len;
         let end = align_up(fend_pos + FEND_LEN, self.phys);
-        let mut header = StreamHeader::new(StreamId::TFDD, end - data_start);
+        let total = end - origin;
+        let mut header = StreamHeader::new(StreamId::TFDD, total.saturating_sub(from));
         if cont {
             header.media_attributes |= StreamMediaAttributes::CONTINUE;
         } else {
@@ -225,16 +245,11 @@ impl<S: FddSpool> MediaWriter<S> {
         let fend_len = u16::try_from(end - fend_pos).unwrap_or(36);
         let mut fend = Vec::with_capacity(64);
         FddEntry::end(fend_len).encode(&mut fend)?;
-        let zeros = end - fend_pos - FEND_LEN;
+        self.fdd_end = (spool_len, fend);
         self.jobs.push_front(Job::EndStream);
-        self.jobs.push_front(Job::Zeros { remaining: zeros });
-        self.jobs.push_front(Job::Bytes {
-            data: fend,
-            done: 0,
-        });
         self.jobs.push_front(Job::Spool {
-            next: from,
-            end: spool_len,
+            next: from.min(total),
+            end: total,
         });
         if cont {
             self.jobs.push_front(Job::Fill);

@@ -16,8 +16,10 @@ pub(crate) struct Closing {
     pub(crate) eset1: Option<Box<DblkJob>>,
     /// The second ESET (Type 1 catalog) as written.
     pub(crate) eset2: Option<Box<DblkJob>>,
-    /// Spool bytes written (after the TFDD header).
+    /// Bytes of the `TFDD` stream written (spool entries, then `FEND` and its zeros).
     pub(crate) fdd_written: Option<u64>,
+    /// Length of the whole `TFDD` stream.
+    pub(crate) fdd_len: Option<u64>,
     pub(crate) closed: bool,
     /// FLA just after the set body (anchors continuation SSETs of cases g–q).
     pub(crate) body_end_fla: u64,
@@ -52,6 +54,7 @@ impl Context {
             } if header.id == StreamId::TFDD => {
                 if let Some(c) = &mut self.closing {
                     c.fdd_written.get_or_insert(*written_before);
+                    c.fdd_len = Some(header.length + written_before);
                 }
             }
             LogKind::Stream { header, .. } if header.id == StreamId::TSMP => {}

@@ -328,15 +328,25 @@ impl<S: FddSpool> MediaWriter<S> {
         }
     }
 
+    /// `TFDD` stream bytes `[next, end)`: the spool's entries, then the `FEND` entry and zeros.
     fn frame_spool(&mut self, next: u64, end: u64) -> Result<Option<Job>, WriteError> {
         let n = to_u64(self.room()).min(end - next);
         let old = self.buf.len();
         self.buf.resize(old + to_usize(n), 0);
+        let (spool_len, fend) = &self.fdd_end;
+        let from_spool = to_usize(spool_len.saturating_sub(next).min(n));
+        for (i, b) in self.buf[old + from_spool..].iter_mut().enumerate() {
+            let at = next + to_u64(from_spool + i) - spool_len;
+            if let Some(&v) = usize::try_from(at).ok().and_then(|a| fend.get(a)) {
+                *b = v;
+            }
+        }
         let mut filled = 0usize;
-        while filled < to_usize(n) {
-            let got = self
-                .spool
-                .read_at(next + to_u64(filled), &mut self.buf[old + filled..])?;
+        while filled < from_spool {
+            let got = self.spool.read_at(
+                next + to_u64(filled),
+                &mut self.buf[old + filled..old + from_spool],
+            )?;
             if got == 0 {
                 self.buf.truncate(old);
                 return Err(WriteError::Spool(std::io::Error::new(

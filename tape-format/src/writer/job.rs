@@ -61,12 +61,12 @@ pub(crate) enum Job {
         data: Vec<u8>,
         done: usize,
     },
-    /// `TFDD` stream header + entries from the spool (from `from`) + `FEND` + zeros.
+    /// `TFDD` stream header + its data from stream offset `from`: spool entries, `FEND`, zeros.
     Fdd {
         from: u64,
         force_continue: bool,
     },
-    /// Spool bytes `[next, end)`.
+    /// `TFDD` stream bytes `[next, end)`: spool entries, then the `FEND` entry and its zeros.
     Spool {
         next: u64,
         end: u64,
@@ -107,7 +107,7 @@ pub(crate) enum LogKind {
     },
     /// Stream data; the bytes are in the output buffer.
     Data,
-    /// Spool bytes starting at this spool offset.
+    /// `TFDD` stream bytes starting at this stream offset (see [`Job::Spool`]).
     Spool {
         from: u64,
     },

@@ -210,6 +210,9 @@ pub struct MediaWriter<S: FddSpool = MemorySpool> {
     sm: Vec<SmTrack>,
     fdd_pba: (u64, u16),
     tsmp_pba: u64,
+    /// The end of the FDD being written: the spool length, and the `FEND` entry that follows the
+    /// spool entries in the `TFDD` stream (then zeros up to the stream's end).
+    fdd_end: (u64, Vec<u8>),
     /// Input-side stream: CSUM accumulator when requested.
     csum: Option<Csum32>,
     /// Control Block ID of the ESETs of the set being closed: `espb_cbid`, or the next one once
@@ -293,6 +296,7 @@ impl<S: FddSpool> MediaWriter<S> {
             sm: Vec::new(),
             fdd_pba: (0, 0),
             tsmp_pba: 0,
+            fdd_end: (0, Vec::new()),
             csum: None,
             eset_cbid: 0,
             espb_cbid: 0,

@@ -235,6 +235,13 @@ impl<S: FddSpool> MediaWriter<S> {
         let espb = self.espb_cbid;
         let mut items: Vec<LogItem> = self.log.drain(..).collect();
         let mut pending: Vec<Job> = self.jobs.drain(..).collect();
+        // Padding zeros not yet framed are the rest of the SPAD data (or SFMB tail) logged just
+        // before them: re-framing that SPAD/SFMB pads anew at its new position, and a split SPAD
+        // is dropped with its padding. Kept, they would shift everything after them off the FLB
+        // grid (the next DBLK unreadable).
+        if matches!(pending.first(), Some(Job::Zeros { .. })) {
+            pending.remove(0);
+        }
         // The old medium's header is not re-framed: the new medium gets its own.
         if let Some(i) = items
             .iter()
@@ -336,14 +343,14 @@ impl<S: FddSpool> MediaWriter<S> {
                 }
             }
             None if ctx.sset.is_some() => {
-                let (mut jobs, rest) = self.body_prefix(&ctx, s, &items, &data);
+                let (mut jobs, rest, resume_at) = self.body_prefix(&ctx, s, &items, &data);
                 let prefix_len = jobs.len();
                 jobs.extend(rest);
                 jobs.extend(pending);
                 Resume {
                     ctx,
                     jobs,
-                    fla_span,
+                    fla_span: self.fla_at(resume_at),
                     in_body: true,
                     prefix_len,
                     restart,

@@ -7,17 +7,20 @@ use super::job::{DblkJob, Job, LogItem, LogKind, Marker};
 use crate::attrs::BlockAttributes;
 use crate::catalog::FddSpool;
 use crate::ids::BlockType;
-use crate::le::to_u64;
+use crate::le::{align_up, to_u64};
+use crate::stream::STREAM_HEADER_LEN;
 
 impl<S: FddSpool> MediaWriter<S> {
-    /// Continuation DBLKs for a split inside a set body, and the re-framed rest.
+    /// Continuation DBLKs for a split inside a set body, the re-framed rest, and the position of
+    /// the old medium the rest logically starts at: the split point, or the end of the open
+    /// DBLK's SPAD when that is dropped (its FLA is the FLA of the next DBLK, as on one medium).
     pub(super) fn body_prefix(
         &self,
         ctx: &Context,
         s: u64,
         items: &[LogItem],
         data: &dyn Fn(&LogItem, u64) -> Vec<u8>,
-    ) -> (Vec<Job>, Vec<Job>) {
+    ) -> (Vec<Job>, Vec<Job>, u64) {
         let espb = self.espb_cbid;
         let straddle = items.first().filter(|i| i.pos < s);
         let mut rest: &[LogItem] = if straddle.is_some() {
@@ -30,9 +33,22 @@ impl<S: FddSpool> MediaWriter<S> {
         };
         let owner_open =
             ctx.owner.is_some() && !first_is_spad(straddle) && !first_is_spad(rest.first());
+        // Where a SPAD header at `it` pads to.
+        let spad_end = |it: &LogItem| match it.kind {
+            LogKind::Spad { physical } => {
+                let boundary = if physical { self.phys } else { self.flb };
+                align_up(it.pos + to_u64(STREAM_HEADER_LEN), boundary)
+            }
+            _ => s,
+        };
+        let mut resume_at = s;
         if !owner_open {
             // The open DBLK is finished: drop its (split) SPAD.
+            if let Some(it) = straddle {
+                resume_at = resume_at.max(spad_end(it));
+            }
             while first_is_spad(rest.first()) {
+                resume_at = resume_at.max(spad_end(&rest[0]));
                 rest = &rest[1..];
             }
         }
@@ -112,7 +128,7 @@ impl<S: FddSpool> MediaWriter<S> {
             }
         }
         tail.extend(rest.iter().flat_map(|i| convert(i, data, espb)));
-        (jobs, tail)
+        (jobs, tail, resume_at)
     }
 }
 

@@ -3,6 +3,7 @@
 //! `tests/fixtures/corpus/` and are replayed here.
 
 use crate::harness::content;
+use proptest::prelude::*;
 use std::path::PathBuf;
 use tape_format::fuzzing;
 
@@ -71,5 +72,15 @@ fn oracles_on_random_bytes() {
         let data = content(seed, (seed as usize * 37) % 3000);
         fuzzing::decode_block(&data);
         fuzzing::scan_medium(&data);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The round-trip oracle on random inputs (what `cargo fuzz run mtf_roundtrip` feeds it).
+    #[test]
+    fn roundtrip_oracle_on_random_inputs(data in proptest::collection::vec(any::<u8>(), 3..40)) {
+        fuzzing::roundtrip(&data);
     }
 }

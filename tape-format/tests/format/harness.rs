@@ -34,6 +34,9 @@ pub(crate) struct Trigger {
     pub(crate) overflow_on: Option<(usize, usize)>,
     /// `(medium, index)`: that output of that medium reports early warning.
     pub(crate) ew_on: Option<(usize, usize)>,
+    /// For media 1, 2 and 3 (counting every medium offered): the output that reports early
+    /// warning, or physical end with `true`.
+    pub(crate) on_media: [Option<(usize, bool)>; 3],
 }
 
 /// The simulated family.
@@ -54,6 +57,11 @@ impl Drive {
         }
         if self.trigger.ew_on == Some((m, index)) {
             return Outcome::EarlyWarning;
+        }
+        match self.trigger.on_media.get(m.wrapping_sub(1)) {
+            Some(Some((k, true))) if *k == index => return Outcome::Overflow,
+            Some(Some((k, false))) if *k == index => return Outcome::EarlyWarning,
+            _ => {}
         }
         if m > 1 && !self.trigger.every_medium {
             return Outcome::Written;
@@ -179,6 +187,40 @@ pub(crate) fn sample_sets() -> Vec<Vec<TFile>> {
             f(&["x"], "f.bin", 7, 1, true),
         ],
     ]
+}
+
+/// A file of `len` bytes, then `more` files in a directory whose long names have `pad` more
+/// characters (the last one `last` more again): a few physical blocks of FDD with a catalog.
+pub(crate) fn alignment_job(len: usize, more: u32, pad: usize, last: usize) -> Vec<Vec<TFile>> {
+    let mut set = vec![TFile {
+        dir: vec![],
+        name: "a".into(),
+        data: content(len as u32, len),
+        unix: None,
+    }];
+    set.extend((0..more).map(|i| TFile {
+        dir: vec!["dir".into()],
+        name: format!(
+            "file-with-a-long-name-{i}-{}",
+            "x".repeat(pad + if i + 1 == more { last } else { 0 })
+        ),
+        data: content(i, 40 * i as usize),
+        unix: None,
+    }));
+    vec![set]
+}
+
+/// Offset on the medium where each record ends.
+pub(crate) fn record_ends(medium: &[Rec]) -> Vec<usize> {
+    medium
+        .iter()
+        .scan(0, |end, r| {
+            if let Rec::Block(b) = r {
+                *end += b.len();
+            }
+            Some(*end)
+        })
+        .collect()
 }
 
 /// Writes `sets` as one family.

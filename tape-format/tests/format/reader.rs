@@ -444,3 +444,48 @@ fn a_continuation_medium_read_on_its_own_reports_where_the_data_resume() {
     assert!(offset > 0);
     assert_eq!(bytes, remaining);
 }
+
+/// The drive wrote the block it reported as lost in the end-of-set blocks: the FDD (cut inside an
+/// entry) is continued on the next medium from an earlier point. The duplicated entries and bytes
+/// are dropped; nothing is reported damaged.
+#[test]
+fn duplicates_in_the_fdd_are_dropped() {
+    for opts in [
+        WriterOptions::default()
+            .sizes(512, 512, 512)
+            .family(8)
+            .with_catalog(true),
+        WriterOptions::bkf()
+            .sizes(1024, 1024, 1024)
+            .family(8)
+            .with_catalog(true),
+        WriterOptions::bkf()
+            .sizes(512, 512, 1536)
+            .family(8)
+            .with_catalog(true),
+    ] {
+        for more in [20, 23] {
+            let sets = alignment_job(300, more, 3, 0);
+            let single = write_family(opts.clone(), &sets, Trigger::default());
+            let first_eset = dblks(&single[0], usize::from(opts.flb_size))
+                .into_iter()
+                .find(|(_, t, ..)| t == "ESET")
+                .map(|(off, ..)| off)
+                .unwrap();
+            let ends = record_ends(&single[0]);
+            let from = ends.iter().position(|&e| e > first_eset).unwrap();
+            for k in from..ends.len() {
+                let trigger = Trigger {
+                    overflow_at: Some(k),
+                    overflow_written: true,
+                    ..Trigger::default()
+                };
+                let media = write_family(opts.clone(), &sets, trigger);
+                let back = read_family(&media);
+                let ctx = format!("more={more} k={k} {opts:?}");
+                assert_eq!(back.damaged, Vec::<String>::new(), "{ctx}");
+                assert!(back.files == sets.concat(), "{ctx}");
+            }
+        }
+    }
+}

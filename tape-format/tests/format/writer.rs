@@ -1,6 +1,7 @@
 //! Writer → reader round trips, including every end-of-medium position.
 
 use crate::harness::*;
+use proptest::prelude::*;
 use tape_format::writer::WriterOptions;
 
 fn small_tape() -> WriterOptions {
@@ -201,14 +202,177 @@ fn overflow_at_every_output_with_catalog() {
 /// Header rules over the family (mtf.md §4.11, §6.5) and the FLAs and Control Block IDs of the
 /// VOLB/DIRB/FILEs: the same as when the job fits on one medium.
 fn check_headers(opts: &WriterOptions, media: &[Vec<Rec>], ctx: &str) {
+    check_headers_of(opts, &sample_sets(), media, ctx);
+}
+
+/// [`check_headers`] for a family holding `sets`.
+fn check_headers_of(opts: &WriterOptions, sets: &[Vec<TFile>], media: &[Vec<Rec>], ctx: &str) {
+    let single = write_family(opts.clone(), sets, Trigger::default());
+    check_headers_against(opts, &single, media, ctx);
+}
+
+/// [`check_headers`] against `single`, the family written on one medium.
+fn check_headers_against(opts: &WriterOptions, single: &[Vec<Rec>], media: &[Vec<Rec>], ctx: &str) {
     let flb = usize::from(opts.flb_size);
     let phys = opts.physical_block_size;
     let (bad, objects) = check_ids(media, flb, phys);
     assert_eq!(bad, Vec::<String>::new(), "{ctx}");
-    let single = write_family(opts.clone(), &sample_sets(), Trigger::default());
-    let (bad1, objects1) = check_ids(&single, flb, phys);
+    let (bad1, objects1) = check_ids(single, flb, phys);
     assert_eq!(bad1, Vec::<String>::new(), "{ctx} (one medium)");
     assert_eq!(objects, objects1, "{ctx}: FLAs/IDs of VOLB, DIRB, FILE");
+}
+
+/// Writes `sets` with early warning or physical end at outputs `ks` of medium 1 and checks that
+/// the family reads back whole, with the FLAs and Control Block IDs of one medium.
+fn check_split_at(opts: &WriterOptions, sets: &[Vec<TFile>], ks: &[usize], ctx: &str) {
+    let want = sets.concat();
+    let single = write_family(opts.clone(), sets, Trigger::default());
+    let entries = 1 + want.len() + want.iter().filter(|f| !f.dir.is_empty()).count().min(1) + 1;
+    for &k in ks {
+        for overflow in [false, true] {
+            let trigger = Trigger {
+                ew_at: (!overflow).then_some(k),
+                overflow_at: overflow.then_some(k),
+                ..Trigger::default()
+            };
+            let media = write_family(opts.clone(), sets, trigger);
+            let back = read_family(&media);
+            let ctx = format!("{ctx} k={k} overflow={overflow} {opts:?}");
+            assert_eq!(back.damaged, Vec::<String>::new(), "{ctx}");
+            assert_eq!(summary(&back.files), summary(&want), "{ctx}");
+            assert_eq!(back.set_ends, 1, "{ctx}");
+            if opts.catalog {
+                // VOLB, root DIRB, "dir" DIRB, the FILEs.
+                assert_eq!(back.fdd, entries, "{ctx}");
+                assert!(back.last_medium_set_maps >= 1, "{ctx}");
+            }
+            check_headers_against(opts, &single, &media, &ctx);
+        }
+    }
+}
+
+/// The end of a file's data, its `CSUM` stream and its `SPAD` at every 4-byte offset around the
+/// end of an output that gets early warning or physical end: a `STREAM_CONTINUE` of one byte or
+/// none, a `CSUM` header or value cut in two (with soft filemarks, by the closing `SFMB`), a
+/// `SPAD` header cut in two (dropped, and the next DBLK keeps its FLA).
+fn check_data_end_sweep(opts: WriterOptions) {
+    let unit = opts.write_unit;
+    let probe = write_family(opts.clone(), &alignment_job(8, 1, 0, 0), Trigger::default());
+    let bytes: Vec<u8> = probe[0]
+        .iter()
+        .flat_map(|r| match r {
+            Rec::Block(b) => b.clone(),
+            Rec::Filemark => Vec::new(),
+        })
+        .collect();
+    // Where file "a"'s data start (behind the first STAN header), and an output boundary past it.
+    let stan = (0..bytes.len())
+        .step_by(4)
+        .find(|&o| bytes[o..].starts_with(b"STAN"))
+        .unwrap();
+    let data = stan + 22;
+    let boundary = (data + 600).div_ceil(unit) * unit;
+    for len in boundary - data - 60..boundary - data + 4 {
+        let sets = alignment_job(len, 1, 0, 0);
+        let single = write_family(opts.clone(), &sets, Trigger::default());
+        let k = record_ends(&single[0])
+            .iter()
+            .position(|&e| e >= boundary)
+            .unwrap();
+        let ks: Vec<usize> = (k.saturating_sub(1)..k + 2).collect();
+        check_split_at(&opts, &sets, &ks, &format!("len={len}"));
+    }
+}
+
+/// Early warning or physical end at every output holding part of the FDD, for FDDs whose entries
+/// fall differently on the block boundaries, among them FDDs whose `FEND` entry is cut by an
+/// output boundary: an FDD entry cut by the end of the medium, by a filemark or an `SFMB`, and
+/// continued behind the `TFDD` copy on the next medium.
+fn check_fdd_sweep(opts: WriterOptions) {
+    let unit = opts.write_unit;
+    // Offsets of the TFDD header and of the FEND entry, and the family on one medium.
+    let layout = |more: u32, last: usize| {
+        let sets = alignment_job(300, more, 3, last);
+        let single = write_family(opts.clone(), &sets, Trigger::default());
+        let bytes: Vec<u8> = single[0]
+            .iter()
+            .flat_map(|r| match r {
+                Rec::Block(b) => b.clone(),
+                Rec::Filemark => Vec::new(),
+            })
+            .collect();
+        let find = |what: &[u8]| {
+            (0..bytes.len())
+                .step_by(2)
+                .find(|&o| bytes[o..].starts_with(what))
+        };
+        let tfdd = find(b"TFDD").unwrap();
+        let fend = find(b"FEND").unwrap() - 2;
+        (sets, single, tfdd, fend)
+    };
+    let mut jobs: Vec<(u32, usize)> = vec![(20, 0), (24, 5), (28, 11)];
+    // A longer name of the last file moves the FEND by two bytes a character (in steps of four):
+    // find jobs whose FEND entry is cut by an output boundary.
+    let mut cut = 0;
+    for more in 20..60 {
+        let (.., fend) = layout(more, 0);
+        // Two characters move the FEND by four bytes (up to 150 characters, short of FNAM).
+        if (unit - fend % unit) % unit > 300 + 36 {
+            continue;
+        }
+        let target = (2 * unit - 34 - fend % unit) % unit / 2;
+        if let Some(last) = std::iter::once(0)
+            .chain(target.saturating_sub(4)..=target + 20)
+            .find(|&last| layout(more, last).3 % unit + 36 > unit)
+        {
+            jobs.push((more, last));
+            cut += 1;
+        }
+        if cut == 2 {
+            break;
+        }
+    }
+    assert!(cut > 0, "no FEND entry cut by an output boundary");
+    for (more, last) in jobs {
+        let (sets, single, tfdd, fend) = layout(more, last);
+        let ends = record_ends(&single[0]);
+        let from = ends.iter().position(|&e| e > tfdd).unwrap();
+        let to = ends.iter().position(|&e| e > fend + 36).unwrap();
+        let ks: Vec<usize> = (from..=to).collect();
+        check_split_at(&opts, &sets, &ks, &format!("more={more} last={last}"));
+    }
+}
+
+#[test]
+fn ends_of_medium_around_the_end_of_a_file_tape() {
+    check_data_end_sweep(small_tape());
+    check_data_end_sweep(small_tape().with_catalog(true));
+    check_data_end_sweep(WriterOptions::default().sizes(1024, 1024, 1024).family(2));
+}
+
+#[test]
+fn ends_of_medium_around_the_end_of_a_file_bkf() {
+    check_data_end_sweep(bkf_small());
+    check_data_end_sweep(WriterOptions::bkf().sizes(512, 1024, 8192).family(4));
+}
+
+#[test]
+fn ends_of_medium_around_the_end_of_a_file_large_blocks() {
+    check_data_end_sweep(tape_4k_catalog());
+    check_data_end_sweep(WriterOptions::default().sizes(512, 1024, 4096).family(3));
+}
+
+#[test]
+fn ends_of_medium_inside_the_fdd() {
+    check_fdd_sweep(small_tape().with_catalog(true));
+    check_fdd_sweep(bkf_small().with_catalog(true));
+    check_fdd_sweep(tape_4k_catalog());
+    check_fdd_sweep(
+        WriterOptions::bkf()
+            .sizes(512, 1024, 1024)
+            .family(5)
+            .with_catalog(true),
+    );
 }
 
 /// Early warning anywhere on medium 1, then medium 2 refuses even its first block (a damaged
@@ -674,4 +838,79 @@ fn bkf_layout_follows_the_interop_rules() {
     let text = order.join(" ");
     assert!(text.starts_with("TAPE SFMB SSET VOLB DIRB FILE"), "{text}");
     assert!(text.ends_with("FILE SFMB ESET SFMB"), "{text}");
+}
+
+/// The option sets of these tests, with and without a catalog.
+fn option_sets() -> Vec<WriterOptions> {
+    [
+        small_tape(),
+        bkf_small(),
+        tape_4k_catalog().with_catalog(false),
+        WriterOptions::default().sizes(512, 1024, 4096).family(3),
+        WriterOptions::bkf().sizes(512, 1024, 8192).family(4),
+        WriterOptions::default().sizes(1024, 1024, 1024).family(5),
+    ]
+    .into_iter()
+    .flat_map(|o| [o.clone(), o.with_catalog(true)])
+    .collect()
+}
+
+/// A random job: up to two sets of up to six files of random sizes, some in a directory.
+fn random_sets() -> impl Strategy<Value = Vec<Vec<TFile>>> {
+    let size = prop_oneof![0..64usize, 0..1500usize, 0..12_000usize];
+    let set = proptest::collection::vec((size, any::<bool>(), 0..30usize), 0..7);
+    proptest::collection::vec(set, 1..3).prop_map(|sets| {
+        sets.into_iter()
+            .enumerate()
+            .map(|(s, files)| {
+                files
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (len, in_dir, name))| TFile {
+                        dir: if in_dir {
+                            vec![format!("d{s}")]
+                        } else {
+                            vec![]
+                        },
+                        name: format!("s{s}f{i}{}", "n".repeat(name)),
+                        data: content((s * 10 + i) as u32, len),
+                        unix: None,
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Random jobs with early warning or physical end anywhere on media 1, 2 and 3 (a medium
+    /// refusing its first block included): the family reads back whole, with the header rules
+    /// and the FLAs and Control Block IDs of one medium.
+    #[test]
+    fn random_jobs_across_media(
+        opts in proptest::sample::select(option_sets()),
+        sets in random_sets(),
+        on_media in [
+            proptest::option::of((0..30usize, any::<bool>())),
+            proptest::option::of((0..30usize, any::<bool>())),
+            proptest::option::of((0..30usize, any::<bool>())),
+        ],
+    ) {
+        let trigger = Trigger { on_media, ..Trigger::default() };
+        let want: Vec<TFile> = sets.concat();
+        let media = write_family(opts.clone(), &sets, trigger);
+        let back = read_family(&media);
+        prop_assert_eq!(back.damaged, Vec::<String>::new());
+        prop_assert_eq!(summary(&back.files), summary(&want));
+        prop_assert!(back.files == want);
+        prop_assert_eq!(back.set_ends, sets.len());
+        let used = media.iter().filter(|m| !m.is_empty()).count();
+        prop_assert_eq!(back.media_seen, (1..=used as u16).collect::<Vec<_>>());
+        if opts.catalog {
+            prop_assert!(back.last_medium_set_maps >= 1);
+        }
+        check_headers_of(&opts, &sets, &media, &format!("{trigger:?}"));
+    }
 }

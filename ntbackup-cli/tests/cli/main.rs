@@ -9,6 +9,7 @@
 mod engine;
 mod hostile;
 mod logs;
+mod notify;
 mod ntsyntax;
 mod operator;
 mod pty;

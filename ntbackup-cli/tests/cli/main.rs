@@ -7,9 +7,10 @@
 )]
 
 mod engine;
+mod faults;
 mod hostile;
 mod logs;
-mod notify;
+
 mod ntsyntax;
 mod operator;
 mod pty;

@@ -10,7 +10,6 @@ mod engine;
 mod faults;
 mod hostile;
 mod logs;
-
 mod ntsyntax;
 mod operator;
 mod pty;

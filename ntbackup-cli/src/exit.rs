@@ -18,3 +18,27 @@ pub(crate) const TIMED_OUT: u8 = 5;
 pub(crate) fn code(c: u8) -> ExitCode {
     ExitCode::from(c)
 }
+
+/// The code of a job that ended in an error: a request for its first medium that nobody
+/// answered in time, or that the operator cancelled, ends as such a request does later in the
+/// job (5, 4); a command line that cannot be run is 2; anything else 3.
+pub(crate) fn of_error(e: &anyhow::Error) -> u8 {
+    use backup_engine::backup::BackupError;
+    use backup_engine::policy::Stop;
+    use backup_engine::restore::RestoreError;
+    if e.downcast_ref::<crate::ntsyntax::Usage>().is_some() {
+        return USAGE;
+    }
+    let stop = match (
+        e.downcast_ref::<BackupError>(),
+        e.downcast_ref::<RestoreError>(),
+    ) {
+        (Some(BackupError::NoMedium(stop)), _) | (_, Some(RestoreError::NoMedium(stop))) => stop,
+        _ => return FAILED,
+    };
+    match stop {
+        Stop::TimedOut { .. } => TIMED_OUT,
+        Stop::Cancelled(_) => CANCELLED,
+        _ => FAILED,
+    }
+}

@@ -65,11 +65,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             report(&e);
-            if e.downcast_ref::<ntsyntax::Usage>().is_some() {
-                exit::code(exit::USAGE)
-            } else {
-                exit::code(exit::FAILED)
-            }
+            exit::code(exit::of_error(&e))
         }
     }
 }

@@ -24,8 +24,12 @@ use crate::spool::{RequestFile, Spool};
 /// How often a waiting job looks for an answer.
 const POLL: Duration = Duration::from_millis(200);
 
-/// How long a notify command may run before it is killed.
+/// How long a notify command may run before it is killed (less when the request's deadline
+/// comes sooner: a notification never makes the job wait beyond what it announced).
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The least a notify command is given, even at a deadline already reached.
+const NOTIFY_MIN: Duration = Duration::from_secs(1);
 
 /// The environment a notify command sees.
 pub(crate) fn request_env(
@@ -145,7 +149,7 @@ impl Operator for CliOperator {
                 "medium-needed-reminder"
             };
             let env = request_env(request, event, file.as_deref().map(|f| (id.as_str(), f)));
-            if let Err(e) = run_notify(cmd, &env) {
+            if let Err(e) = run_notify(cmd, &env, request.until) {
                 problems.push(e.0);
             }
         }
@@ -218,9 +222,13 @@ fn reply_to(line: &str) -> OperatorReply {
     }
 }
 
-/// Runs a notify command with a time limit; its output goes to our stderr.
+/// Runs a notify command with a time limit (until `until`, within [`NOTIFY_MIN`] and
+/// [`NOTIFY_TIMEOUT`]); its output goes to ours. It runs in a process group of its own, and on
+/// timeout the whole group is killed: a shell's children (`sleep`, a mailer that hangs) would
+/// otherwise outlive it and keep our output open.
 #[allow(clippy::disallowed_methods)] // bounded polling of a child process
-fn run_notify(cmd: &str, env: &[(String, String)]) -> Result<(), NotifyError> {
+fn run_notify(cmd: &str, env: &[(String, String)], until: SystemTime) -> Result<(), NotifyError> {
+    use std::os::unix::process::CommandExt;
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -228,9 +236,14 @@ fn run_notify(cmd: &str, env: &[(String, String)]) -> Result<(), NotifyError> {
         .stdin(Stdio::null())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
+        .process_group(0)
         .spawn()
         .map_err(|e| NotifyError(format!("cannot run the notify command: {e}")))?;
-    let deadline = SystemTime::now() + NOTIFY_TIMEOUT;
+    let limit = until
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .clamp(NOTIFY_MIN, NOTIFY_TIMEOUT);
+    let deadline = SystemTime::now() + limit;
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
@@ -238,11 +251,13 @@ fn run_notify(cmd: &str, env: &[(String, String)]) -> Result<(), NotifyError> {
                 return Err(NotifyError(format!("the notify command failed ({status})")));
             }
             Ok(None) if SystemTime::now() >= deadline => {
+                let group = rustix::process::Pid::from_child(&child);
+                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(NotifyError(format!(
                     "the notify command did not finish within {} s and was killed",
-                    NOTIFY_TIMEOUT.as_secs()
+                    limit.as_secs_f64().ceil()
                 )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod engine;
+mod faults;
 mod hostile;
 mod logs;
 mod ntsyntax;

@@ -113,7 +113,8 @@ impl<S: FddSpool> MediaWriter<S> {
 
     /// Everything after the first ESET: catalog streams, second ESET, filemark.
     /// `fdd_from`: `None` = whole FDD; `Some(None)` = FDD already complete; `Some(Some(o))` =
-    /// continue from spool offset `o`. `eset2`: the second ESET when it is a copy (`ESET*`).
+    /// continue from `TFDD` stream offset `o`. `eset2`: the second ESET when it is a copy
+    /// (`ESET*`).
     fn push_eset_tail(&mut self, fdd_from: Option<Option<u64>>, eset2: Option<Job>) {
         if self.opts.catalog {
             match fdd_from {

@@ -10,10 +10,12 @@
 //!   `STREAM_CONTINUE` header copy announcing the remaining bytes, zero fill to the next FLB and
 //!   the rest (mtf.md §9.3); a stream header split in two is written again whole; a split `SPAD`
 //!   is dropped. FLAs follow the span rule (mtf.md §9.2): the continuation DBLKs take the FLAs
-//!   just below the FLA of S.
+//!   just below the FLA of S — of the end of the dropped `SPAD` if S falls in one, so that every
+//!   DBLK keeps the FLA it has when the set fits on one medium.
 //! * during or after end-of-set processing (cases g–j, k–q): `SSET*` with `MTF_EOS_AT_EOM`,
-//!   filemark, the ESET again (`ESET*` if it was already written), the rest of the FDD (from the
-//!   spool offset reached) and always the whole Set Map, second ESET, filemark.
+//!   filemark, the ESET again (`ESET*` if it was already written), the rest of the `TFDD` stream
+//!   byte for byte (from the stream offset reached, on the same offset modulo the physical block)
+//!   and always the whole Set Map, second ESET, filemark.
 //!
 //! The continuation DBLKs only re-establish the context of the split point: until all of them
 //! (up to [`Marker::ContinuationDone`]) are on the new medium, that medium holds nothing of the

@@ -15,6 +15,8 @@ mod fixtures;
 mod fuzzing;
 mod harness;
 mod hostile;
+mod layout;
+mod random_jobs;
 mod reader;
 mod roundtrip;
 mod writer;

@@ -1,10 +1,9 @@
 //! Writer → reader round trips, including every end-of-medium position.
 
 use crate::harness::*;
-use proptest::prelude::*;
 use tape_format::writer::WriterOptions;
 
-fn small_tape() -> WriterOptions {
+pub(crate) fn small_tape() -> WriterOptions {
     WriterOptions::default()
         .sizes(512, 1024, 1024)
         .family(0xF00D)
@@ -42,7 +41,7 @@ fn check_catalog(opts: &WriterOptions, back: &ReadBack, ctx: &str) {
 }
 
 /// Name, length and checksum of each file, for readable failures.
-fn summary(files: &[TFile]) -> Vec<(String, usize, u32)> {
+pub(crate) fn summary(files: &[TFile]) -> Vec<(String, usize, u32)> {
     files
         .iter()
         .map(|f| {
@@ -164,11 +163,11 @@ fn overflow_at_every_output_tape() {
     check_every_position(small_tape(), true);
 }
 
-fn bkf_small() -> WriterOptions {
+pub(crate) fn bkf_small() -> WriterOptions {
     WriterOptions::bkf().sizes(1024, 1024, 2048).family(0xB0F)
 }
 
-fn tape_4k_catalog() -> WriterOptions {
+pub(crate) fn tape_4k_catalog() -> WriterOptions {
     WriterOptions::default()
         .sizes(1024, 4096, 4096)
         .family(7)
@@ -206,7 +205,12 @@ fn check_headers(opts: &WriterOptions, media: &[Vec<Rec>], ctx: &str) {
 }
 
 /// [`check_headers`] for a family holding `sets`.
-fn check_headers_of(opts: &WriterOptions, sets: &[Vec<TFile>], media: &[Vec<Rec>], ctx: &str) {
+pub(crate) fn check_headers_of(
+    opts: &WriterOptions,
+    sets: &[Vec<TFile>],
+    media: &[Vec<Rec>],
+    ctx: &str,
+) {
     let single = write_family(opts.clone(), sets, Trigger::default());
     check_headers_against(opts, &single, media, ctx);
 }
@@ -703,214 +707,4 @@ fn calls_out_of_order_are_refused() {
         w.finish(),
         Err(WriteError::Sequence { .. } | WriteError::OutputPending)
     ));
-}
-
-#[test]
-fn memory_stays_at_one_output_unit_for_many_files() {
-    use tape_format::catalog::FddSpool;
-    use tape_format::writer::*;
-    let opts = WriterOptions::bkf()
-        .sizes(1024, 1024, 64 * 1024)
-        .with_catalog(true);
-    let unit = opts.write_unit;
-    let mut w = MediaWriter::new_in_memory(opts).unwrap();
-    let mut written = 0usize;
-    let mut max_buffered = 0usize;
-    let mut drain = |w: &mut MediaWriter, max: &mut usize| {
-        *max = (*max).max(w.buffered());
-        while let Some(out) = w.poll().unwrap() {
-            if let Output::Block(b) = out {
-                assert!(b.len() <= unit);
-                written += b.len();
-            }
-            w.complete(Outcome::Written).unwrap();
-        }
-    };
-    w.start_medium(medium_info(), 1).unwrap();
-    drain(&mut w, &mut max_buffered);
-    w.begin_set(SetInfo {
-        set_number: 1,
-        ..SetInfo::default()
-    })
-    .unwrap();
-    w.volume(VolumeInfo {
-        device: "/".into(),
-        ..VolumeInfo::default()
-    })
-    .unwrap();
-    drain(&mut w, &mut max_buffered);
-    for d in 0..20 {
-        w.directory(DirectoryInfo {
-            path: vec![format!("d{d}")],
-            ..DirectoryInfo::default()
-        })
-        .unwrap();
-        drain(&mut w, &mut max_buffered);
-        for f in 0..250 {
-            w.begin_file(FileInfo {
-                name: format!("f{f}"),
-                size: 100,
-                ..FileInfo::default()
-            })
-            .unwrap();
-            drain(&mut w, &mut max_buffered);
-            w.begin_stream(StreamInfo::stan(100)).unwrap();
-            let data = [f as u8; 100];
-            let mut rest = &data[..];
-            while !rest.is_empty() {
-                drain(&mut w, &mut max_buffered);
-                let n = w.write_data(rest).unwrap();
-                rest = &rest[n..];
-            }
-            w.end_stream().unwrap();
-            drain(&mut w, &mut max_buffered);
-        }
-    }
-    w.end_set().unwrap();
-    drain(&mut w, &mut max_buffered);
-    w.finish().unwrap();
-    assert!(max_buffered <= unit + 8 * 1024, "buffered {max_buffered}");
-    assert!(
-        w.spool().len() > 5000 * 60,
-        "FDD entries are in the spool, not the writer"
-    );
-    assert!(written > 5000 * 1024);
-}
-
-/// mtf.md §12: what independent readers need, checked on a `.bkf` we write.
-#[test]
-fn bkf_layout_follows_the_interop_rules() {
-    use tape_format::block::Body;
-    use tape_format::ids::{BlockType, StreamId};
-    let media = write_family(
-        WriterOptions::bkf().family(1),
-        &sample_sets(),
-        Trigger::default(),
-    );
-    let data: Vec<u8> = media[0]
-        .iter()
-        .flat_map(|r| match r {
-            Rec::Block(b) => b.clone(),
-            Rec::Filemark => Vec::new(),
-        })
-        .collect();
-    let mut order = Vec::new();
-    let mut off = 0;
-    while off < data.len() {
-        let Ok(tape_format::decoded::Decoded::Complete { value, consumed }) =
-            tape_format::descriptor::decode_descriptor(&data[off..])
-        else {
-            panic!(
-                "no descriptor at {off} of {}: {:?} {:?}",
-                data.len(),
-                &data[off..off + 64],
-                order
-            )
-        };
-        let h = &value.dblk.header;
-        order.push(h.block_type.to_string());
-        if h.block_type == BlockType::SFMB {
-            assert_eq!(consumed, 1024, "SFMB of FLB size");
-        } else {
-            assert_eq!(
-                value.streams.last().map(|s| s.0.id),
-                Some(StreamId::SPAD),
-                "{} ends with SPAD",
-                h.block_type
-            );
-            assert_eq!(h.os_id, 14);
-            assert_eq!(value.dblk.os_data.len() % 2, 0, "even OS data");
-        }
-        if matches!(
-            h.block_type,
-            BlockType::TAPE | BlockType::SSET | BlockType::VOLB | BlockType::DIRB | BlockType::FILE
-        ) {
-            assert_eq!(h.string_type, tape_format::strings::StringType::Unicode);
-        }
-        if let Body::Tape(t) = &value.dblk.body {
-            assert!(
-                t.attributes
-                    .contains(tape_format::attrs::TapeAttributes::SOFT_FILEMARK)
-            );
-        }
-        off += consumed.div_ceil(1024) * 1024;
-    }
-    let text = order.join(" ");
-    assert!(text.starts_with("TAPE SFMB SSET VOLB DIRB FILE"), "{text}");
-    assert!(text.ends_with("FILE SFMB ESET SFMB"), "{text}");
-}
-
-/// The option sets of these tests, with and without a catalog.
-fn option_sets() -> Vec<WriterOptions> {
-    [
-        small_tape(),
-        bkf_small(),
-        tape_4k_catalog().with_catalog(false),
-        WriterOptions::default().sizes(512, 1024, 4096).family(3),
-        WriterOptions::bkf().sizes(512, 1024, 8192).family(4),
-        WriterOptions::default().sizes(1024, 1024, 1024).family(5),
-    ]
-    .into_iter()
-    .flat_map(|o| [o.clone(), o.with_catalog(true)])
-    .collect()
-}
-
-/// A random job: up to two sets of up to six files of random sizes, some in a directory.
-fn random_sets() -> impl Strategy<Value = Vec<Vec<TFile>>> {
-    let size = prop_oneof![0..64usize, 0..1500usize, 0..12_000usize];
-    let set = proptest::collection::vec((size, any::<bool>(), 0..30usize), 0..7);
-    proptest::collection::vec(set, 1..3).prop_map(|sets| {
-        sets.into_iter()
-            .enumerate()
-            .map(|(s, files)| {
-                files
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (len, in_dir, name))| TFile {
-                        dir: if in_dir {
-                            vec![format!("d{s}")]
-                        } else {
-                            vec![]
-                        },
-                        name: format!("s{s}f{i}{}", "n".repeat(name)),
-                        data: content((s * 10 + i) as u32, len),
-                        unix: None,
-                    })
-                    .collect()
-            })
-            .collect()
-    })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
-    /// Random jobs with early warning or physical end anywhere on media 1, 2 and 3 (a medium
-    /// refusing its first block included): the family reads back whole, with the header rules
-    /// and the FLAs and Control Block IDs of one medium.
-    #[test]
-    fn random_jobs_across_media(
-        opts in proptest::sample::select(option_sets()),
-        sets in random_sets(),
-        on_media in [
-            proptest::option::of((0..30usize, any::<bool>())),
-            proptest::option::of((0..30usize, any::<bool>())),
-            proptest::option::of((0..30usize, any::<bool>())),
-        ],
-    ) {
-        let trigger = Trigger { on_media, ..Trigger::default() };
-        let want: Vec<TFile> = sets.concat();
-        let media = write_family(opts.clone(), &sets, trigger);
-        let back = read_family(&media);
-        prop_assert_eq!(back.damaged, Vec::<String>::new());
-        prop_assert_eq!(summary(&back.files), summary(&want));
-        prop_assert!(back.files == want);
-        prop_assert_eq!(back.set_ends, sets.len());
-        let used = media.iter().filter(|m| !m.is_empty()).count();
-        prop_assert_eq!(back.media_seen, (1..=used as u16).collect::<Vec<_>>());
-        if opts.catalog {
-            prop_assert!(back.last_medium_set_maps >= 1);
-        }
-        check_headers_of(&opts, &sets, &media, &format!("{trigger:?}"));
-    }
 }

@@ -2,29 +2,28 @@
 //! pool of large buffers while the caller's thread frames and writes to the drive, so the drive
 //! is kept busy and memory is bounded whatever the tree size.
 //!
+//! Small files are packed: the reader reads file after file into the same buffer and sends the
+//! entries, data ranges and ends that refer to it as one batch, so a 4 KiB file costs no channel
+//! operation and no wake-up of its own (issue 8: the small-file tree is where tools fall below a
+//! drive's speed-matching floor). A batch is sent when its buffer is full, when it holds
+//! [`MAX_BATCH`] items, or when the walk is over; memory is the pool, `buffers` ×
+//! `buffer_size`, plus the items of the batches in flight.
+//!
 //! The reader never reads more than a file's size as it was when walked: a file that grows
 //! during the backup is cut there (and reported), one that shrinks or fails is reported so the
-//! writer can zero-fill and mark it corrupt (MTF CFIL).
+//! writer can zero-fill and mark it corrupt (MTF CFIL). Growth is seen by asking for one byte
+//! more than the size, so a file costs one `read` when it did not grow.
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::ops::Range;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::walk::{Entry, EntryKind, Walk, WalkEvent};
 
-/// A buffer of file data; give it back with [`Pipeline::recycle`].
-#[derive(Debug)]
-pub(crate) struct Chunk {
-    pub(crate) buf: Vec<u8>,
-    pub(crate) len: usize,
-}
-
-impl Chunk {
-    pub(crate) fn data(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
+/// Items per batch at most, so a tree of empty files still moves in bounded steps.
+const MAX_BATCH: usize = 1024;
 
 /// How reading a file ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +38,13 @@ pub(crate) enum FileEnd {
     Failed { read: u64, error: String },
 }
 
-/// What the reader thread sends, in order: an entry, then (for a regular file) its data chunks
-/// and its end.
+/// What the reader thread sends, in order: an entry, then (for a regular file) its data and
+/// its end.
 #[derive(Debug)]
 pub(crate) enum Item {
     Entry(Box<Entry>),
-    Data(Chunk),
+    /// File data: this range of the current batch's buffer ([`Pipeline::data`]).
+    Data(Range<usize>),
     End(FileEnd),
     Skipped {
         path: std::path::PathBuf,
@@ -52,10 +52,18 @@ pub(crate) enum Item {
     },
 }
 
+/// Items and the buffer their data ranges refer to.
+struct Batch {
+    items: Vec<Item>,
+    buf: Option<Vec<u8>>,
+}
+
 /// The running reader thread.
 pub(crate) struct Pipeline {
-    items: Receiver<Item>,
+    batches: Receiver<Batch>,
     pool: SyncSender<Vec<u8>>,
+    items: std::vec::IntoIter<Item>,
+    buf: Option<Vec<u8>>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -72,30 +80,56 @@ impl Pipeline {
         let (pool_tx, pool_rx) = sync_channel::<Vec<u8>>(buffers);
         for _ in 0..buffers {
             // Cannot fail: the channel has room for every buffer.
-            let _ = pool_tx.try_send(vec![0; buffer_size]);
+            let _ = pool_tx.try_send(vec![0; buffer_size.max(1)]);
         }
-        let (items_tx, items_rx) = sync_channel(buffers * 4);
+        // Every batch but the last holds a buffer or MAX_BATCH items: the pool bounds the rest.
+        let (batch_tx, batch_rx) = sync_channel(buffers);
         let reader = std::thread::Builder::new()
             .name("ntbackup-reader".into())
             .spawn(move || {
-                read_all(walk, &items_tx, &pool_rx, filter.as_mut());
+                let mut packer = Packer {
+                    batches: &batch_tx,
+                    pool: &pool_rx,
+                    items: Vec::new(),
+                    buf: None,
+                    used: 0,
+                };
+                if read_all(walk, &mut packer, filter.as_mut()).is_ok() {
+                    let _ = packer.flush();
+                }
                 filter.finish();
             })?;
         Ok(Self {
-            items: items_rx,
+            batches: batch_rx,
             pool: pool_tx,
+            items: Vec::new().into_iter(),
+            buf: None,
             reader: Some(reader),
         })
     }
 
-    /// The next item; `None` when the walk is done.
+    /// The next item; `None` when the walk is done. The data of an [`Item::Data`] is valid
+    /// until the next call.
     pub(crate) fn next(&mut self) -> Option<Item> {
-        self.items.recv().ok()
+        loop {
+            if let Some(item) = self.items.next() {
+                return Some(item);
+            }
+            if let Some(buf) = self.buf.take() {
+                let _ = self.pool.try_send(buf);
+            }
+            let batch = self.batches.recv().ok()?;
+            self.items = batch.items.into_iter();
+            self.buf = batch.buf;
+        }
     }
 
-    /// Returns a chunk's buffer to the pool.
-    pub(crate) fn recycle(&self, chunk: Chunk) {
-        let _ = self.pool.try_send(chunk.buf);
+    /// The bytes of an [`Item::Data`] just returned by [`next`](Self::next).
+    pub(crate) fn data(&self, range: Range<usize>) -> &[u8] {
+        self.buf
+            .as_deref()
+            .and_then(|b| b.get(range))
+            .unwrap_or_default()
     }
 }
 
@@ -103,7 +137,7 @@ impl Drop for Pipeline {
     fn drop(&mut self) {
         // Closing our ends makes the reader's next send or buffer wait fail, and it stops.
         let (_, dead) = sync_channel(0);
-        self.items = dead;
+        self.batches = dead;
         let (dead_pool, _) = sync_channel(0);
         self.pool = dead_pool;
         if let Some(reader) = self.reader.take() {
@@ -131,102 +165,174 @@ impl EntryFilter for KeepAll {
     }
 }
 
+/// The consumer hung up.
+struct Gone;
+
+/// The reader's side: the batch being filled.
+struct Packer<'a> {
+    batches: &'a SyncSender<Batch>,
+    pool: &'a Receiver<Vec<u8>>,
+    items: Vec<Item>,
+    buf: Option<Vec<u8>>,
+    used: usize,
+}
+
+impl Packer<'_> {
+    fn push(&mut self, item: Item) -> Result<(), Gone> {
+        self.items.push(item);
+        if self.items.len() >= MAX_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the batch (if it holds anything).
+    fn flush(&mut self) -> Result<(), Gone> {
+        if self.items.is_empty() {
+            // Nothing refers to the buffer: keep filling it.
+            return Ok(());
+        }
+        let batch = Batch {
+            items: std::mem::replace(&mut self.items, Vec::with_capacity(64)),
+            buf: self.buf.take(),
+        };
+        self.used = 0;
+        self.batches.send(batch).map_err(|_| Gone)
+    }
+
+    /// Free space to read into: the rest of the current buffer, or a new one once it is full
+    /// (sending the batch that refers to it first, so the consumer is never left waiting).
+    fn space(&mut self) -> Result<&mut [u8], Gone> {
+        if self.buf.as_ref().is_some_and(|b| self.used >= b.len()) {
+            self.flush()?;
+        }
+        if self.buf.is_none() {
+            let buf = match self.pool.try_recv() {
+                Ok(buf) => buf,
+                Err(TryRecvError::Empty) => {
+                    self.flush()?;
+                    self.pool.recv().map_err(|_| Gone)?
+                }
+                Err(TryRecvError::Disconnected) => return Err(Gone),
+            };
+            self.buf = Some(buf);
+            self.used = 0;
+        }
+        let used = self.used;
+        Ok(self
+            .buf
+            .as_mut()
+            .map(|b| &mut b[used..])
+            .unwrap_or_default())
+    }
+
+    /// Records `n` bytes just read into [`space`](Self::space) as file data.
+    fn commit(&mut self, n: usize) -> Result<(), Gone> {
+        if n > 0 {
+            let start = self.used;
+            self.used += n;
+            self.push(Item::Data(start..self.used))?;
+        }
+        Ok(())
+    }
+}
+
 /// The reader thread: returns when the walk ends or the consumer hangs up.
 fn read_all(
-    walk: Walk,
-    items: &SyncSender<Item>,
-    pool: &Receiver<Vec<u8>>,
+    mut walk: Walk,
+    out: &mut Packer<'_>,
     filter: &mut dyn EntryFilter,
-) {
-    for event in walk {
-        let sent = match event {
-            WalkEvent::Skipped { path, reason } => items.send(Item::Skipped { path, reason }),
+) -> Result<(), Gone> {
+    while let Some((event, dir)) = walk.next_with_dir() {
+        match event {
+            WalkEvent::Skipped { path, reason } => out.push(Item::Skipped { path, reason })?,
             WalkEvent::Entry(mut entry) => {
                 if !filter.keep(&mut entry) {
                     continue;
                 }
-                let regular = entry.kind == EntryKind::File;
-                let (path, size) = (entry.path.clone(), entry.info.size);
-                if items.send(Item::Entry(entry)).is_err() {
-                    return;
-                }
-                if regular {
-                    read_file(&path, size, items, pool)
+                if entry.kind == EntryKind::File {
+                    let size = entry.info.size;
+                    let file = match &dir {
+                        Some(dir) => crate::walk::open_file(dir, &mut entry),
+                        None => File::open(&entry.path),
+                    };
+                    out.push(Item::Entry(entry))?;
+                    let end = match file {
+                        Ok(file) => read_file(file, size, out)?,
+                        Err(e) => FileEnd::Failed {
+                            read: 0,
+                            error: e.to_string(),
+                        },
+                    };
+                    out.push(Item::End(end))?;
                 } else {
-                    Ok(())
+                    out.push(Item::Entry(entry))?;
                 }
             }
-        };
-        if sent.is_err() {
-            return;
         }
     }
+    Ok(())
 }
 
-type Sent = Result<(), std::sync::mpsc::SendError<Item>>;
-
-fn read_file(
-    path: &std::path::Path,
-    size: u64,
-    items: &SyncSender<Item>,
-    pool: &Receiver<Vec<u8>>,
-) -> Sent {
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return items.send(Item::End(FileEnd::Failed {
-                read: 0,
-                error: e.to_string(),
-            }));
-        }
-    };
+/// Reads `size` bytes of `file` into the batch buffers, and says how it ended.
+fn read_file(mut file: File, size: u64, out: &mut Packer<'_>) -> Result<FileEnd, Gone> {
     let mut done = 0u64;
-    while done < size {
-        let Ok(mut buf) = pool.recv() else {
-            return Ok(());
-        };
-        let want = usize::try_from(size - done)
+    loop {
+        let left = size - done;
+        let space = out.space()?;
+        // One byte more than is left, when it fits: a file that grew shows without a read of
+        // its own.
+        let want = usize::try_from(left.saturating_add(1))
             .unwrap_or(usize::MAX)
-            .min(buf.len());
-        match fill(&mut file, &mut buf[..want]) {
-            Ok(0) => {
-                let _ = items.send(Item::Data(Chunk { buf, len: 0 }));
-                return items.send(Item::End(FileEnd::Shrunk { read: done }));
-            }
-            Ok(n) => {
-                done += n as u64;
-                items.send(Item::Data(Chunk { buf, len: n }))?;
-                if n < want {
-                    return items.send(Item::End(FileEnd::Shrunk { read: done }));
-                }
-            }
-            Err(e) => {
-                let _ = items.send(Item::Data(Chunk { buf, len: 0 }));
-                return items.send(Item::End(FileEnd::Failed {
-                    read: done,
+            .min(space.len());
+        let result = fill(&mut file, &mut space[..want], left);
+        let got = match result {
+            Ok(n) => n,
+            Err((n, e)) => {
+                out.commit(n)?;
+                return Ok(FileEnd::Failed {
+                    read: done + n as u64,
                     error: e.to_string(),
-                }));
+                });
             }
+        };
+        if got as u64 > left {
+            // The extra byte: it grew. Keep the walked size only.
+            out.commit(usize::try_from(left).unwrap_or(got))?;
+            return Ok(FileEnd::Grew);
+        }
+        out.commit(got)?;
+        done += got as u64;
+        if got < want {
+            // End of file.
+            return Ok(if done < size {
+                FileEnd::Shrunk { read: done }
+            } else {
+                FileEnd::Complete
+            });
+        }
+        if done == size {
+            // It filled the buffer exactly: ask once more for the extra byte.
+            let mut probe = [0u8; 1];
+            return Ok(match file.read(&mut probe) {
+                Ok(1) => FileEnd::Grew,
+                _ => FileEnd::Complete,
+            });
         }
     }
-    let mut probe = [0u8; 1];
-    let grew = matches!(file.read(&mut probe), Ok(1));
-    items.send(Item::End(if grew {
-        FileEnd::Grew
-    } else {
-        FileEnd::Complete
-    }))
 }
 
-/// Reads until `buf` is full or the file ends.
-fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full, the file ends, or a short read has brought `enough` bytes (a
+/// regular file's read is short only at its end, so one `read` does a small file); on an
+/// error, how much was read before it.
+fn fill(file: &mut File, buf: &mut [u8], enough: u64) -> Result<usize, (usize, io::Error)> {
     let mut n = 0;
-    while n < buf.len() {
+    while n < buf.len() && (n as u64) < enough.max(1) {
         match file.read(&mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err((n, e)),
         }
     }
     Ok(n)

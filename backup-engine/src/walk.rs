@@ -4,13 +4,20 @@
 //!
 //! Streaming: memory holds the stack of directories being walked and one directory's listing
 //! at a time, never the whole tree.
+//!
+//! Cost per file (issue 8: small-file trees): a directory is opened once; its entries are
+//! `statx`ed relative to it and, for a backup, its files opened with `openat` on it and their
+//! extended attributes listed on the open descriptor, so no system call walks the whole path.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fs::{self, Metadata};
+use std::fs::{self, File, Metadata};
+use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::Selection;
 
@@ -124,13 +131,21 @@ struct Frame {
     subdirs: Vec<PathBuf>,
 }
 
+/// A queued event; a regular file's entry keeps its directory open for [`Walk::next_open`].
+struct Queued {
+    event: WalkEvent,
+    dir: Option<Arc<OwnedFd>>,
+}
+
 /// An iterator over the entries of a [`Selection`].
 pub struct Walk {
     selection: Selection,
     options: WalkOptions,
     roots: std::vec::IntoIter<PathBuf>,
     stack: Vec<Frame>,
-    queue: std::collections::VecDeque<WalkEvent>,
+    queue: std::collections::VecDeque<Queued>,
+    /// Files are opened by [`Walk::next_open`], which reads their xattrs from the descriptor.
+    opening: bool,
     links: HashMap<(u64, u64), PathBuf>,
     users: HashMap<u32, Option<Vec<u8>>>,
     groups: HashMap<u32, Option<Vec<u8>>>,
@@ -145,6 +160,7 @@ impl Walk {
             options,
             stack: Vec::new(),
             queue: Default::default(),
+            opening: false,
             links: HashMap::new(),
             users: HashMap::new(),
             groups: HashMap::new(),
@@ -152,10 +168,21 @@ impl Walk {
     }
 
     fn skip(&mut self, path: PathBuf, reason: impl Into<String>) {
-        self.queue.push_back(WalkEvent::Skipped {
+        self.push(WalkEvent::Skipped {
             path,
             reason: reason.into(),
         });
+    }
+
+    fn push(&mut self, event: WalkEvent) {
+        self.queue.push_back(Queued { event, dir: None });
+    }
+
+    /// The next event and, for a regular file, its directory, to open it with [`open_file`]
+    /// (which reads its extended attributes).
+    pub(crate) fn next_with_dir(&mut self) -> Option<(WalkEvent, Option<Arc<OwnedFd>>)> {
+        self.opening = true;
+        self.pop().map(|q| (q.event, q.dir))
     }
 
     /// Visits one path: queues its entry, and for a directory its files, and stacks its
@@ -171,20 +198,20 @@ impl Walk {
             }
             self.directory(path, &meta);
         } else {
-            self.leaf(path, &meta);
+            self.leaf(path, &meta, None);
         }
     }
 
     fn directory(&mut self, path: PathBuf, meta: &Metadata) {
         let listing = fs::read_dir(&path).and_then(|it| {
-            it.map(|e| e.map(|e| e.file_name()))
-                .collect::<Result<Vec<OsString>, _>>()
+            it.map(|e| e.map(|e| (e.file_name(), e)))
+                .collect::<Result<Vec<_>, _>>()
         });
-        let info = self.info(&path, meta);
+        let info = self.info(&path, meta, true);
         let mut names = match listing {
             Ok(names) => names,
             Err(e) => {
-                self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
+                self.push(WalkEvent::Entry(Box::new(Entry {
                     path: path.clone(),
                     kind: EntryKind::Directory,
                     info,
@@ -196,17 +223,34 @@ impl Walk {
                 );
             }
         };
-        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        // The directory itself, for openat of its files; without it (no permission to open
+        // it for reading is unusual once it could be listed) files are opened by path.
+        let dir = self
+            .opening
+            .then(|| {
+                rustix::fs::open(
+                    &path,
+                    rustix::fs::OFlags::RDONLY
+                        | rustix::fs::OFlags::DIRECTORY
+                        | rustix::fs::OFlags::CLOEXEC,
+                    rustix::fs::Mode::empty(),
+                )
+                .ok()
+            })
+            .flatten()
+            .map(Arc::new);
         let mut subdirs = Vec::new();
         let mut leaves = Vec::new();
         let mut problems = Vec::new();
         let mut children = Vec::new();
-        for name in names {
+        for (name, dirent) in names {
             let child = path.join(&name);
             if self.selection.is_excluded(&child) {
                 continue;
             }
-            match fs::symlink_metadata(&child) {
+            // statx relative to the directory being listed (std's DirEntry::metadata).
+            match dirent.metadata() {
                 Ok(m) if m.is_dir() => {
                     children.push(Child {
                         name,
@@ -227,14 +271,14 @@ impl Walk {
                 Err(e) => problems.push((child, format!("vanished or unreadable: {e}"))),
             }
         }
-        self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
+        self.push(WalkEvent::Entry(Box::new(Entry {
             path,
             kind: EntryKind::Directory,
             info,
             children: Some(children),
         })));
         for (child, m) in leaves {
-            self.leaf(child, &m);
+            self.leaf(child, &m, dir.as_ref());
         }
         for (child, why) in problems {
             self.skip(child, why);
@@ -246,7 +290,7 @@ impl Walk {
         });
     }
 
-    fn leaf(&mut self, path: PathBuf, meta: &Metadata) {
+    fn leaf(&mut self, path: PathBuf, meta: &Metadata, dir: Option<&Arc<OwnedFd>>) {
         let ft = meta.file_type();
         let kind = if ft.is_file() {
             if meta.nlink() > 1 {
@@ -279,16 +323,47 @@ impl Walk {
             };
             return self.skip(path, format!("special file ({what}) not backed up"));
         };
-        let info = self.info(&path, meta);
-        self.queue.push_back(WalkEvent::Entry(Box::new(Entry {
+        // A regular file opened by next_open has its xattrs read there, from the descriptor.
+        let opened = self.opening && kind == EntryKind::File;
+        let info = self.info(&path, meta, !opened);
+        let event = WalkEvent::Entry(Box::new(Entry {
             path,
             kind,
             info,
             children: None,
-        })));
+        }));
+        if opened {
+            let dir = match dir {
+                Some(d) => Some(Arc::clone(d)),
+                None => self.parent_dir(&event),
+            };
+            self.queue.push_back(Queued { event, dir });
+        } else {
+            self.push(event);
+        }
     }
 
-    fn info(&mut self, path: &Path, m: &Metadata) -> FileInfo {
+    /// The directory of a file selected by itself, opened for `openat`.
+    fn parent_dir(&self, event: &WalkEvent) -> Option<Arc<OwnedFd>> {
+        let WalkEvent::Entry(entry) = event else {
+            return None;
+        };
+        let parent = match entry.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        rustix::fs::open(
+            parent,
+            rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .ok()
+        .map(Arc::new)
+    }
+
+    fn info(&mut self, path: &Path, m: &Metadata, xattrs: bool) -> FileInfo {
         let user = self
             .users
             .entry(m.uid())
@@ -313,7 +388,11 @@ impl Walk {
             ino: m.ino(),
             nlink: m.nlink(),
             rdev: m.rdev(),
-            xattrs: read_xattrs(path),
+            xattrs: if xattrs {
+                read_xattrs(path)
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -353,13 +432,44 @@ fn read_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
-impl Iterator for Walk {
-    type Item = WalkEvent;
+/// Opens a regular file `entry` of the directory `dir` (never following a symbolic link, never
+/// blocking on a FIFO swapped in since the walk) and reads its extended attributes from it.
+pub(crate) fn open_file(dir: &OwnedFd, entry: &mut Entry) -> io::Result<File> {
+    let name = entry.path.file_name().unwrap_or_default();
+    let file = rustix::fs::openat(
+        dir,
+        name,
+        rustix::fs::OFlags::RDONLY
+            | rustix::fs::OFlags::NOFOLLOW
+            | rustix::fs::OFlags::NONBLOCK
+            | rustix::fs::OFlags::NOCTTY
+            | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map(File::from)?;
+    entry.info.xattrs = file_xattrs(&file);
+    Ok(file)
+}
 
-    fn next(&mut self) -> Option<WalkEvent> {
+/// Extended attributes of an open file.
+fn file_xattrs(file: &File) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use xattr::FileExt;
+    let Ok(names) = file.list_xattr() else {
+        return Vec::new();
+    };
+    names
+        .filter_map(|name| {
+            let value = file.get_xattr(&name).ok().flatten()?;
+            Some((name.as_bytes().to_vec(), value))
+        })
+        .collect()
+}
+
+impl Walk {
+    fn pop(&mut self) -> Option<Queued> {
         loop {
-            if let Some(event) = self.queue.pop_front() {
-                return Some(event);
+            if let Some(queued) = self.queue.pop_front() {
+                return Some(queued);
             }
             if let Some(frame) = self.stack.last_mut() {
                 let dev = frame.dev;
@@ -374,5 +484,13 @@ impl Iterator for Walk {
             let root = self.roots.next()?;
             self.visit(root, None);
         }
+    }
+}
+
+impl Iterator for Walk {
+    type Item = WalkEvent;
+
+    fn next(&mut self) -> Option<WalkEvent> {
+        self.pop().map(|q| q.event)
     }
 }

@@ -51,6 +51,8 @@ pub(crate) struct Plan {
     pub(crate) verify: bool,
     /// Append the set to a family instead of starting a new one (`--append`, `/A`).
     pub(crate) append: Option<Append>,
+    /// A drive-speed model in front of the drive: rate and buffer, bytes (`--drive-rate`).
+    pub(crate) drive_rate: Option<crate::size::DriveRate>,
 }
 
 /// Which family a set is appended to.
@@ -157,6 +159,7 @@ pub(crate) fn run(args: BackupArgs) -> anyhow::Result<ExitCode> {
         append: args.append.then(|| Append {
             media_name: args.append_to.clone(),
         }),
+        drive_rate: args.drive_rate,
     })
 }
 
@@ -268,6 +271,12 @@ fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<(BackupReport, Optio
     job.options.catalog_on_tape = plan.catalog_on_tape;
     job.options.keep_checksums = plan.verify;
     let mut drive = spec.open(true)?;
+    let mut model = None;
+    if let Some(m) = plan.drive_rate {
+        let modelled = tape_core::RateModel::with_floor(drive, m.rate, m.floor, m.buffer);
+        model = Some((m, modelled.stats()));
+        drive = Box::new(modelled);
+    }
     if let Some(append) = &plan.append {
         job.options.append = Some(append_target(append, &plan.job, drive.as_mut(), &catalog)?);
     }
@@ -312,6 +321,19 @@ fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<(BackupReport, Optio
             catalog: Some(&catalog),
         },
     )?;
+    if let Some((m, stats)) = model {
+        console.line(&format!(
+            "Drive model {:.0} MB/s (floor {:.0} MB/s, {} buffer): {} underrun(s); {} written, \
+             writes waited {:.1} s for the drive, the drive stood dry {:.1} s",
+            m.rate as f64 / 1e6,
+            m.floor as f64 / 1e6,
+            crate::size::show(m.buffer),
+            stats.underruns(),
+            crate::size::show(stats.bytes()),
+            stats.waited().as_secs_f64(),
+            stats.dry().as_secs_f64(),
+        ));
+    }
     if !plan.verify || report.outcome != BackupOutcome::Complete {
         return Ok((report, None));
     }

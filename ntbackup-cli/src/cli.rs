@@ -186,7 +186,7 @@ pub(crate) enum PoolCommand {
 /// Where the media are and what supplies the next one.
 #[derive(Debug, Args)]
 pub(crate) struct MediaArgs {
-    /// The drive: vtl:DIR[#N], file:X.bkf, /dev/nstN or sg:/dev/sgN [default: the embedded
+    /// The drive: vtl:DIR[#N], file:X.bkf, /dev/nstN, sg:/dev/sgN or null: [default: the embedded
     /// virtual library in $NTBACKUP_HOME]. Restore and list take several file: media in order.
     #[arg(long, env = "NTBACKUP_TAPE")]
     pub(crate) tape: Vec<String>,
@@ -239,6 +239,12 @@ pub(crate) struct BackupArgs {
     /// Do not write the MTF catalog (set map and file details) after the set.
     #[arg(long)]
     pub(crate) no_tape_catalog: bool,
+    /// Model a drive streaming at RATE, e.g. 400MB/s, or 400MB/s,floor=157MB/s,buffer=1GiB
+    /// for one that speed-matches down to a floor (buffer 64MiB by default): writes are held to
+    /// the drive, and every time it would have run dry (an underrun: the tape stops and
+    /// repositions) is counted and reported
+    #[arg(long, value_name = "RATE", value_parser = crate::size::rate)]
+    pub(crate) drive_rate: Option<crate::size::DriveRate>,
     /// Log every file and directory.
     #[arg(long, short)]
     pub(crate) verbose: bool,

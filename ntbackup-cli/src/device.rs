@@ -6,6 +6,7 @@
 //! | `file:X.bkf` | a `.bkf` file (several `--tape file:…` in order form one family) |
 //! | `/dev/nstN` | a drive through the Linux st driver |
 //! | `sg:/dev/sgN` | a drive through SCSI generic (SSC over SG_IO) |
+//! | `null:` | a drive that keeps nothing, to measure what feeds a drive |
 //!
 //! | `--changer` | device |
 //! |---|---|
@@ -30,6 +31,8 @@ pub(crate) enum TapeSpec {
     St(PathBuf),
     /// A SCSI generic node driven with SSC commands.
     Sg(PathBuf),
+    /// A drive that keeps nothing (measuring what feeds a drive).
+    Null,
 }
 
 impl TapeSpec {
@@ -59,13 +62,18 @@ impl TapeSpec {
             }
             return Ok(Self::File(vec![path.into()]));
         }
+        if text == "null:" {
+            return Ok(Self::Null);
+        }
         if let Some(path) = text.strip_prefix("sg:") {
             return Ok(Self::Sg(path.into()));
         }
         if text.starts_with("/dev/") {
             return Ok(Self::St(text.into()));
         }
-        bail!("unknown tape device {text:?}: use vtl:DIR[#N], file:X.bkf, /dev/nstN or sg:/dev/sgN")
+        bail!(
+            "unknown tape device {text:?}: use vtl:DIR[#N], file:X.bkf, /dev/nstN, sg:/dev/sgN or null:"
+        )
     }
 
     /// Parses every `--tape`; several are allowed only as `file:` media of one family.
@@ -103,6 +111,7 @@ impl TapeSpec {
                 )
             }
             Self::File(paths) => Box::new(FileDrive::open(paths.clone(), writable)?),
+            Self::Null => Box::new(tape_core::NullDrive::new()),
             Self::St(path) => Box::new(
                 tape_scsi::StDrive::open(path)
                     .with_context(|| format!("opening {}", path.display()))?,
@@ -172,6 +181,7 @@ mod tests {
         assert_eq!(spec("file:x.bkf"), TapeSpec::File(vec!["x.bkf".into()]));
         assert_eq!(spec("/dev/nst0"), TapeSpec::St("/dev/nst0".into()));
         assert_eq!(spec("sg:/dev/sg3"), TapeSpec::Sg("/dev/sg3".into()));
+        assert_eq!(spec("null:"), TapeSpec::Null);
         assert!(TapeSpec::parse("vtl:").is_err());
         assert!(TapeSpec::parse("vtl:#2").is_err());
         assert!(TapeSpec::parse("file:").is_err());

@@ -188,6 +188,7 @@ fn translate(cmd: NtCommand, extras: NtExtras) -> anyhow::Result<Plan> {
         append: cmd.append.then(|| crate::backup_cmd::Append {
             media_name: cmd.tape_name.clone(),
         }),
+        drive_rate: None,
     })
 }
 

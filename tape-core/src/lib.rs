@@ -11,6 +11,8 @@
 //!   [`ReadStatus::Filemark`], [`ReadStatus::EndOfData`] and the [`SpaceStatus`] variants are
 //!   values a caller must look at. [`DeviceError`] holds only real failures, so `?` cannot turn
 //!   "the tape is full" into "the backup failed".
+//! * [`NullDrive`] keeps nothing (what feeds a drive, measured); [`RateModel`] wraps any drive
+//!   in a model of a streaming drive and counts the underruns its feeder would cause.
 //! * Plain types: [`BlockAddress`], [`VolumeTag`], [`MediumInfo`], [`DriveStatus`],
 //!   [`ElementAddress`], [`ElementStatus`], [`Inventory`].
 //!
@@ -30,6 +32,8 @@ mod element;
 mod error;
 mod file;
 mod medium;
+mod null;
+mod rate;
 mod status;
 pub mod vtl;
 
@@ -42,4 +46,6 @@ pub use medium::{
     BlockAddress, Capacity, DriveCapabilities, DriveStatus, InvalidVolumeTag, MediumInfo,
     MediumKind, TapePosition, VolumeTag,
 };
+pub use null::NullDrive;
+pub use rate::{RateModel, RateStats};
 pub use status::{ReadStatus, SpaceStatus, WriteStatus};

@@ -141,11 +141,7 @@ impl<'j> Run<'j> {
                     Flow::Continue
                 }
                 Item::Entry(entry) => self.entry(s, &entry)?,
-                Item::Data(chunk) => {
-                    let flow = self.data(s, chunk.data())?;
-                    pipeline.recycle(chunk);
-                    flow
-                }
+                Item::Data(range) => self.data(s, pipeline.data(range))?,
                 Item::End(end) => self.end_file(s, end)?,
             };
             if flow == Flow::Stopped {

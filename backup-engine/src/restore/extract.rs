@@ -79,6 +79,43 @@ pub(crate) struct Extractor<'a> {
     /// A selected object was met in the set being read (the next unselected one ends a
     /// subtree: objects of a subtree are contiguous in MTF order).
     matched: bool,
+    /// User and group names already looked up (NSS reads /etc/passwd on every lookup: once
+    /// per name, not once per file).
+    owners: Owners,
+}
+
+/// Names of owners resolved to this system's ids.
+#[derive(Default)]
+struct Owners {
+    users: std::collections::HashMap<Vec<u8>, Option<u32>>,
+    groups: std::collections::HashMap<Vec<u8>, Option<u32>>,
+}
+
+impl Owners {
+    /// The uid to restore: the user of that name on this system if there is one, else the
+    /// number.
+    fn uid(&mut self, u: &UnixMeta) -> u32 {
+        let found = self.users.entry(u.user.clone()).or_insert_with(|| {
+            std::str::from_utf8(&u.user)
+                .ok()
+                .filter(|n| !n.is_empty())
+                .and_then(|n| nix::unistd::User::from_name(n).ok().flatten())
+                .map(|user| user.uid.as_raw())
+        });
+        found.unwrap_or(u.uid)
+    }
+
+    /// The gid to restore, likewise.
+    fn gid(&mut self, u: &UnixMeta) -> u32 {
+        let found = self.groups.entry(u.group.clone()).or_insert_with(|| {
+            std::str::from_utf8(&u.group)
+                .ok()
+                .filter(|n| !n.is_empty())
+                .and_then(|n| nix::unistd::Group::from_name(n).ok().flatten())
+                .map(|group| group.gid.as_raw())
+        });
+        found.unwrap_or(u.gid)
+    }
 }
 
 impl<'a> Extractor<'a> {
@@ -104,6 +141,7 @@ impl<'a> Extractor<'a> {
             found_here: Vec::new(),
             found_dir: false,
             matched: false,
+            owners: Owners::default(),
         }
     }
 
@@ -337,7 +375,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn meta_of(
-        &self,
+        &mut self,
         unix: Option<&UnixMeta>,
         modified: tape_format::date::MtfDate,
         dir: bool,
@@ -345,8 +383,8 @@ impl<'a> Extractor<'a> {
         match unix {
             Some(u) => Meta {
                 mode: Some(u.mode & 0o7777),
-                uid: Some(owner_uid(u)),
-                gid: Some(owner_gid(u)),
+                uid: Some(self.owners.uid(u)),
+                gid: Some(self.owners.gid(u)),
                 atime: Some(Timestamp {
                     secs: u.atime.secs,
                     nanos: u.atime.nanos,
@@ -667,22 +705,4 @@ impl Consumer for Extractor<'_> {
             self.report.sets.push(set_number);
         }
     }
-}
-
-/// The uid to restore: the user of that name on this system if there is one, else the number.
-fn owner_uid(u: &UnixMeta) -> u32 {
-    std::str::from_utf8(&u.user)
-        .ok()
-        .filter(|n| !n.is_empty())
-        .and_then(|n| nix::unistd::User::from_name(n).ok().flatten())
-        .map_or(u.uid, |user| user.uid.as_raw())
-}
-
-/// The gid to restore, likewise.
-fn owner_gid(u: &UnixMeta) -> u32 {
-    std::str::from_utf8(&u.group)
-        .ok()
-        .filter(|n| !n.is_empty())
-        .and_then(|n| nix::unistd::Group::from_name(n).ok().flatten())
-        .map_or(u.gid, |group| group.gid.as_raw())
 }

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Times ntbackup against GNU tar on the same trees, in alternating pairs (see compare-tar.sh).
+
+For each tree: tar -b2048 -cf OUT.tar TREE against ntbackup backup TREE --tape file:OUT.bkf,
+then tar -xf OUT.tar against ntbackup restore --tape file:OUT.bkf, alternating which goes
+first. Both write real files on the same file system (never /dev/null: tar would read nothing).
+Reports medians, files/s, MB/s (10^6 bytes), the ratio, and each tool's peak RSS; and the raw
+read ceiling of the large tree (1 MiB reads of every file into /dev/null, which does read).
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+SMALL = ("small", 200, 1000, 4096)  # 200 directories x 1000 files x 4 KiB = 200,000 files
+LARGE = ("large", 1, 4, 200 << 20)  # 4 files x 200 MiB
+HUGE = ("million", 1000, 1000, 0)  # 1,000,000 empty files, for peak RSS
+
+
+def build_tree(root, dirs, files, size):
+    """Builds the tree once; incompressible content, distinct per file."""
+    marker = os.path.join(root, ".complete")
+    if os.path.exists(marker):
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    seed = os.urandom(1 << 20)
+    for d in range(dirs):
+        dpath = os.path.join(root, f"d{d:04}") if dirs > 1 else root
+        os.makedirs(dpath, exist_ok=True)
+        for f in range(files):
+            with open(os.path.join(dpath, f"f{f:05}"), "wb") as out:
+                left, k = size, d * files + f
+                while left:
+                    n = min(left, len(seed))
+                    out.write(k.to_bytes(8, "little") + seed[8:n] if n >= 8 else seed[:n])
+                    left -= n
+                    k += 1
+    open(marker, "w").close()
+
+
+def tree_stats(root):
+    files = total = 0
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            files += 1
+            total += os.lstat(os.path.join(dirpath, n)).st_size
+    return files, total
+
+
+def warm(root):
+    """Reads every file so both tools start from a warm page cache."""
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            with open(os.path.join(dirpath, n), "rb") as f:
+                while f.read(1 << 20):
+                    pass
+
+
+def run(argv, env=None, cwd=None):
+    """Runs argv; returns (seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    secs = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(argv)} exited with {code}:\n{err}")
+    return secs, usage.ru_maxrss / 1024
+
+
+def raw_read(root):
+    """1 MiB reads of every file into /dev/null (dd reads; only its output is discarded)."""
+    files = sorted(os.path.join(d, n) for d, _, ns in os.walk(root) for n in ns
+                   if not n.startswith("."))
+    start = time.perf_counter()
+    for f in files:
+        subprocess.run(["dd", f"if={f}", "of=/dev/null", "bs=1M", "status=none"], check=True)
+    return time.perf_counter() - start
+
+
+def fmt_rate(files, total, secs):
+    return f"{files / secs:>12,.0f} files/s {total / secs / 1e6:>9,.1f} MB/s"
+
+
+def compare(args, tree_def):
+    name, dirs, files, size = tree_def
+    tree = os.path.join(args.dir, name)
+    print(f"== {name} tree: building (once) in {tree}", flush=True)
+    build_tree(tree, dirs, files, size)
+    nfiles, total = tree_stats(tree)
+    nfiles -= 1  # the .complete marker
+    warm(tree)
+    work = args.work
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    tar_out, bkf = os.path.join(work, "OUT.tar"), os.path.join(work, "OUT.bkf")
+    home = os.path.join(work, "home")
+    env = dict(os.environ, NTBACKUP_HOME=home)
+    times = {k: [] for k in ("tar -cf", "ntbackup backup", "tar -xf", "ntbackup restore")}
+    rss = {k: 0.0 for k in times}
+
+    def clean(*paths):
+        for p in paths:
+            if os.path.isdir(p):
+                shutil.rmtree(p)
+            elif os.path.exists(p):
+                os.remove(p)
+
+    def backup(tool):
+        if tool == "tar -cf":
+            clean(tar_out)
+            return run(["tar", "-b2048", "-cf", tar_out, "."], cwd=tree)
+        clean(bkf, home)
+        return run([args.ntbackup, "backup", tree, "--tape", f"file:{bkf}", "--job", "bench"],
+                   env=env)
+
+    def restore(tool):
+        dest = os.path.join(work, "dest")
+        clean(dest)
+        os.makedirs(dest)
+        if tool == "tar -xf":
+            return run(["tar", "-xf", tar_out, "-C", dest])
+        return run([args.ntbackup, "restore", "--tape", f"file:{bkf}", "--to", dest], env=env)
+
+    for i in range(args.pairs):
+        order = [0, 1] if i % 2 == 0 else [1, 0]
+        for step, tools in ((backup, ("tar -cf", "ntbackup backup")),
+                            (restore, ("tar -xf", "ntbackup restore"))):
+            for j in order:
+                secs, peak = step(tools[j])
+                times[tools[j]].append(secs)
+                rss[tools[j]] = max(rss[tools[j]], peak)
+        print(f"   pair {i + 1}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()),
+              flush=True)
+    print(f"   {nfiles:,} files, {total / 1e6:,.0f} MB; medians of {args.pairs} alternating pairs:")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for k in times:
+        print(f"   {k:<17}{med[k]:>8.3f} s {fmt_rate(nfiles, total, med[k])}   "
+              f"peak RSS {rss[k]:>6.1f} MiB")
+    print(f"   backup:  ntbackup/tar = {med['tar -cf'] / med['ntbackup backup']:.2f}x")
+    print(f"   restore: ntbackup/tar = {med['tar -xf'] / med['ntbackup restore']:.2f}x")
+    if name == "large":
+        raw = statistics.median(raw_read(tree) for _ in range(3))
+        print(f"   raw read (dd bs=1M, median of 3): {raw:.3f} s {total / raw / 1e6:,.1f} MB/s")
+    clean(work)
+
+
+def million(args):
+    name, dirs, files, size = HUGE
+    tree = os.path.join(args.dir, name)
+    print(f"== {name} tree: building (once) in {tree}", flush=True)
+    build_tree(tree, dirs, files, size)
+    warm(tree)
+    work = args.work
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    env = dict(os.environ, NTBACKUP_HOME=os.path.join(work, "home"))
+    secs, peak = run([args.ntbackup, "backup", tree, "--tape",
+                      f"file:{os.path.join(work, 'OUT.bkf')}", "--job", "bench"], env=env)
+    print(f"   ntbackup backup of {dirs * files:,} files: {secs:.1f} s, peak RSS {peak:.1f} MiB")
+    shutil.rmtree(work)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--ntbackup", required=True)
+    p.add_argument("--pairs", type=int, default=5)
+    p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "target/compare-tar"))
+    p.add_argument("trees", nargs="*", default=["small", "large"],
+                   choices=["small", "large", "rss"])
+    p.add_argument("--work", default=os.environ.get(
+        "BENCH_WORK", "/dev/shm/ntbackup-compare" if os.path.isdir("/dev/shm") else None),
+        help="where OUT.tar, OUT.bkf and restores go (default: tmpfs, see benches/README.md)")
+    args = p.parse_args()
+    if args.work is None:
+        args.work = os.path.join(args.dir, "work")
+    args.dir = os.path.abspath(args.dir)
+    args.ntbackup = os.path.abspath(args.ntbackup)
+    print(f"ntbackup: {args.ntbackup}; tar: "
+          f"{subprocess.run(['tar', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}; "
+          f"{os.cpu_count()} CPUs")
+    for t in args.trees:
+        if t == "rss":
+            million(args)
+        else:
+            compare(args, SMALL if t == "small" else LARGE)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,8 @@
 //!   [`PolicyChain`](policy::PolicyChain). The same machinery brings the right media back, in
 //!   order, for a restore.
 
+#![deny(missing_docs)]
+
 pub mod backup;
 pub mod bks;
 pub mod catalog;
@@ -19,6 +21,9 @@ mod clock;
 mod events;
 #[doc(hidden)]
 pub mod fuzzing;
+// Getting a checked medium into the drive: the engine's own machinery, public only for the
+// scenario tests of `tests/engine/policy.rs`. Callers plug in a `MediaPolicy` instead.
+#[doc(hidden)]
 pub mod media;
 pub mod ntcmd;
 mod operator;

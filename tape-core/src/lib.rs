@@ -24,6 +24,8 @@
 //! injection — faithful enough that a tape filling mid-file, a wrong cartridge or a
 //! write-protected one can be exercised anywhere. It is also the embedded default device.
 
+#![deny(missing_docs)]
+
 mod changer;
 mod drive;
 mod element;

@@ -85,6 +85,8 @@
 //! `TAPE_SOFT_FILEMARK_BIT` for `.bkf` ([`writer::WriterOptions::bkf`]). Unix metadata travel in
 //! the vendor stream `LXMD` ([`stream::unix`]), which other readers skip.
 
+#![deny(missing_docs)]
+
 pub mod attrs;
 pub mod block;
 pub mod catalog;

@@ -66,6 +66,7 @@ impl MediaRequest {
 
 /// What a policy did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Supply {
     /// A medium is loaded in the drive; the engine checks it next.
     Loaded,
@@ -77,6 +78,7 @@ pub enum Supply {
 
 /// Why a search for media stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Stop {
     /// The job's policy says abort at the end of a medium.
     Abort,

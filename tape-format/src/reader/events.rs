@@ -96,6 +96,7 @@ pub struct FileEvent {
 
 /// How a stream's `CSUM` compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ChecksumStatus {
     /// The stream has no `STREAM_CHECKSUMED` attribute.
     NotRequested,

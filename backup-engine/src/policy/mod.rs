@@ -165,6 +165,56 @@ impl PolicyContext<'_> {
 }
 
 /// Supplies media when the engine needs them.
+///
+/// # Call protocol
+///
+/// The engine calls [`supply`](Self::supply) when a job starts without a usable medium in the
+/// drive, when a backup's medium is full (early warning or physical end), and when a restore
+/// or verify needs the next medium of a family. The policy answers:
+///
+/// * [`Supply::Loaded`]: a medium is in the drive. The engine checks it; if it refuses it
+///   (write-protected, foreign data, wrong family or sequence) it reports why, adds it to
+///   [`MediaRequest::exclude`] and the reason to [`MediaRequest::refusals`], and calls `supply`
+///   again. Before taking a medium *out* of the drive, call
+///   [`PolicyContext::release_medium`] so a backup can finish it.
+/// * [`Supply::Declined`]: this policy cannot help. Leave the drive as it was: in a
+///   [`PolicyChain`] the next policy gets its turn, and if none helps the engine closes the set
+///   on the medium it has.
+/// * [`Supply::Stop`]: end the search (the job ends; a backup closes its set cleanly).
+///
+/// `supply` may block (an operator, a robot): waiting belongs to the policy, bounded by its
+/// own deadline. Time comes from [`PolicyContext::clock`].
+///
+/// # Example
+///
+/// A policy of one's own, chained before a built-in one:
+///
+/// ```
+/// use backup_engine::policy::{
+///     AbortPolicy, MediaPolicy, MediaRequest, PolicyChain, PolicyContext, Supply,
+/// };
+///
+/// /// Pages the on-call operator, then lets the next policy decide.
+/// struct Pager {
+///     pages: usize,
+/// }
+///
+/// impl MediaPolicy for Pager {
+///     fn name(&self) -> &str {
+///         "pager"
+///     }
+///
+///     fn supply(&mut self, request: &MediaRequest, _cx: &mut PolicyContext<'_>) -> Supply {
+///         self.pages += 1; // a real one would send the page here
+///         Supply::Declined(format!("paged about media #{}", request.sequence))
+///     }
+/// }
+///
+/// let chain = PolicyChain::new().then(Pager { pages: 0 }).then(AbortPolicy);
+/// assert_eq!(chain.name(), "pager, then abort");
+/// ```
+///
+/// `backup-engine/examples/custom_policy.rs` is a complete one that loads media.
 pub trait MediaPolicy {
     /// A short name for logs ("changer", "prompt", "abort").
     fn name(&self) -> &str;

@@ -417,7 +417,7 @@ impl Catalog {
     }
 
     /// Records the medium on which a set's SSET landed (its first medium).
-    pub fn set_first_sequence(&self, set: i64, sequence: u16) -> Result<(), CatalogError> {
+    pub(crate) fn set_first_sequence(&self, set: i64, sequence: u16) -> Result<(), CatalogError> {
         self.conn.execute(
             "UPDATE sets SET first_sequence = ?2 WHERE id = ?1",
             params![set, sequence],

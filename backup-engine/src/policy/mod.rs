@@ -15,7 +15,8 @@ mod prompt;
 
 use std::time::Duration;
 
-use tape_core::{TapeDrive, VolumeTag};
+use tape_core::{DeviceError, TapeDrive, VolumeTag};
+use tape_format::writer::WriteError;
 
 pub use abort::AbortPolicy;
 pub use chain::PolicyChain;
@@ -115,6 +116,27 @@ impl std::fmt::Display for Stop {
     }
 }
 
+/// Why the medium in the drive could not be finished before a policy takes it out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReleaseError {
+    /// The drive failed while the end-of-medium trailer was written.
+    #[error("drive {drive}: {source}")]
+    Device {
+        /// The drive.
+        drive: String,
+        /// What it reported.
+        #[source]
+        source: DeviceError,
+    },
+    /// The format writer could not end the medium.
+    #[error("MTF writer: {0}")]
+    Format(#[source] WriteError),
+    /// Anything else a [`MediumRelease`] implementation reports.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Finishes the medium in the drive before a policy takes it away (for a backup: writes the
 /// end-of-medium trailer, MTF filemark + EOTM + filemark). Idempotent.
 pub trait MediumRelease {
@@ -123,7 +145,7 @@ pub trait MediumRelease {
         &mut self,
         drive: &mut dyn TapeDrive,
         events: &mut dyn EventSink,
-    ) -> Result<(), String>;
+    ) -> Result<(), ReleaseError>;
 }
 
 /// Nothing to finish (restores, and backups before their first medium).
@@ -135,7 +157,7 @@ impl MediumRelease for NothingToRelease {
         &mut self,
         _drive: &mut dyn TapeDrive,
         _events: &mut dyn EventSink,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReleaseError> {
         Ok(())
     }
 }
@@ -159,7 +181,7 @@ pub struct PolicyContext<'a> {
 
 impl PolicyContext<'_> {
     /// Finishes the medium in the drive so that it may be taken out.
-    pub fn release_medium(&mut self) -> Result<(), String> {
+    pub fn release_medium(&mut self) -> Result<(), ReleaseError> {
         self.release.release(&mut *self.drive, &mut *self.events)
     }
 }

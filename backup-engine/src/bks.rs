@@ -49,6 +49,7 @@ pub enum BksError {
 
 /// Options of the mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BksOptions {
     /// Windows drive letters (upper case) mapped to Unix directories.
     pub drives: BTreeMap<char, String>,
@@ -56,6 +57,7 @@ pub struct BksOptions {
 
 /// One path to back up.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BksInclude {
     /// Line number, from 1.
     pub line: usize,
@@ -69,6 +71,7 @@ pub struct BksInclude {
 
 /// A decoded selection file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BksFile {
     /// Paths to back up, in file order.
     pub include: Vec<BksInclude>,

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 /// How much a log wants to hear (NTBackup's `/L:f|s|n`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Detail {
     /// Key operations: loading tapes, starting and ending sets, waits, errors.
     Summary,

@@ -10,6 +10,7 @@ use tape_core::VolumeTag;
 
 /// Why a medium is wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Purpose {
     /// A medium to write a backup on.
     Backup,
@@ -17,6 +18,18 @@ pub enum Purpose {
     Restore,
     /// The last medium of a family, to append a set to.
     Append,
+}
+
+impl Purpose {
+    /// Lower-case name (`backup`, `restore`, `append`), as notify commands and the request
+    /// spool show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Backup => "backup",
+            Self::Restore => "restore",
+            Self::Append => "append",
+        }
+    }
 }
 
 /// A request for a medium, as the operator sees it.

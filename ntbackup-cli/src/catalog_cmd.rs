@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use backup_engine::catalog::{Catalog, SetRecord, SetStatus};
+use backup_engine::catalog::{Catalog, SetRecord};
 use backup_engine::policy::{AbortPolicy, ChangerPolicy, NoDirectory, PolicyChain};
 use backup_engine::rebuild::{
     Ending, FamilySummary, Method, RebuildContext, RebuildJob, RebuildMedia, RebuildReport,
@@ -330,15 +330,6 @@ fn date(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-fn status(s: SetStatus) -> &'static str {
-    match s {
-        SetStatus::Complete => "complete",
-        SetStatus::Incomplete => "incomplete",
-        SetStatus::Running => "running",
-        SetStatus::Interrupted => "interrupted",
-    }
-}
-
 fn set_line(s: &SetRecord, media: &str) -> String {
     format!(
         "{:>5}  {:08X}  {:>4}  {:<12}  {:<16}  {}  {:<11}  {:>7}  {:>10}  {media}",
@@ -348,7 +339,7 @@ fn set_line(s: &SetRecord, media: &str) -> String {
         s.backup_type,
         s.job,
         date(s.started_at),
-        status(s.status),
+        s.status.name(),
         s.files,
         show(s.bytes),
     )

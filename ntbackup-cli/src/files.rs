@@ -15,6 +15,7 @@ impl MediaPolicy for NextFile {
         let loaded = cx.drive.status().is_ok_and(|s| s.ready);
         let moved = if loaded {
             cx.release_medium()
+                .map_err(|e| e.to_string())
                 .and_then(|()| cx.drive.unload().map_err(|e| e.to_string()))
         } else {
             Ok(())

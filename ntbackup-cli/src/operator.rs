@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
 
-use backup_engine::{NotifyError, Operator, OperatorReply, OperatorRequest, Purpose, Resolution};
+use backup_engine::{NotifyError, Operator, OperatorReply, OperatorRequest, Resolution};
 
 use crate::spool::{RequestFile, Spool};
 
@@ -41,11 +41,7 @@ pub(crate) fn request_env(
         ("NTBACKUP_EVENT".to_owned(), event.to_owned()),
         (
             "NTBACKUP_PURPOSE".to_owned(),
-            match request.purpose {
-                Purpose::Backup => "backup".to_owned(),
-                Purpose::Restore => "restore".to_owned(),
-                Purpose::Append => "append".to_owned(),
-            },
+            request.purpose.name().to_owned(),
         ),
         ("NTBACKUP_JOB".to_owned(), request.job.clone()),
         ("NTBACKUP_DRIVE".to_owned(), request.drive.clone()),

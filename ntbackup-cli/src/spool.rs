@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, bail};
-use backup_engine::{OperatorRequest, Purpose};
+use backup_engine::OperatorRequest;
 use serde::{Deserialize, Serialize};
 
 /// One open request, as stored in `ID.json`.
@@ -69,11 +69,7 @@ impl RequestFile {
         Self {
             id: id.to_owned(),
             pid: std::process::id(),
-            purpose: match r.purpose {
-                Purpose::Backup => "backup".to_owned(),
-                Purpose::Restore => "restore".to_owned(),
-                Purpose::Append => "append".to_owned(),
-            },
+            purpose: r.purpose.name().to_owned(),
             job: r.job.clone(),
             drive: r.drive.clone(),
             family: r.family.map(|f| format!("{f:08X}")),

@@ -19,12 +19,70 @@
 //! Nothing in this crate knows SCSI or MTF. Real hardware lives in `tape-scsi`; the format in
 //! `tape-format`.
 //!
+//! # What is pure and what does I/O
+//!
+//! The traits and the plain types are pure vocabulary. The implementations here do I/O: the
+//! virtual library ([`vtl`]) on the files of its directory, [`FileDrive`] on `.bkf` files.
+//! Every device is passed in by its caller (the engine takes `&mut dyn TapeDrive`), so a caller
+//! can supply its own: an adapter over another drive, a drive in another process, a test double.
+//! An implementation follows the call protocol of [`TapeDrive`] — above all, it reports early
+//! warning, filemarks and end of data as the outcomes above, never as errors, and a write that
+//! does not fit as [`DeviceError::VolumeOverflow`] with the bytes that reached the medium.
+//!
+//! # Example
+//!
+//! Write two records and a filemark on a cartridge of a virtual library, and read them back:
+//!
+//! ```
+//! use tape_core::vtl::{InsertSource, LibraryConfig, VirtualLibrary};
+//! use tape_core::{ReadStatus, TapeDrive, WriteStatus};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let library = VirtualLibrary::create(dir.path().join("lib"), &LibraryConfig::default())?;
+//! library.insert(0, InsertSource::NextBlank)?; // an operator loads a blank cartridge
+//! let mut drive = library.drive(0)?;
+//!
+//! for record in [&b"first"[..], b"second"] {
+//!     match drive.write_block(record)? {
+//!         WriteStatus::Written => {}
+//!         // Not an error: the medium is nearly full; finish up and change media.
+//!         WriteStatus::EarlyWarning => unreachable!("a 1 GiB cartridge"),
+//!     }
+//! }
+//! let _ = drive.write_filemarks(1)?;
+//! drive.rewind()?;
+//!
+//! let mut buf = vec![0; 64 << 10];
+//! let mut records = Vec::new();
+//! loop {
+//!     match drive.read_block(&mut buf)? {
+//!         ReadStatus::Data(n) => records.push(buf[..n].to_vec()),
+//!         ReadStatus::Filemark | ReadStatus::EndOfData => break,
+//!     }
+//! }
+//! assert_eq!(records, [b"first".to_vec(), b"second".to_vec()]);
+//! # Ok(()) }
+//! ```
+//!
+//! A real drive is opened the same way through `tape-scsi` (`StDrive`, `SgDrive`) and used
+//! through the same trait. `backup-engine/examples/throttled_drive.rs` implements the trait
+//! as an adapter around another drive.
+//!
+//! # Stability
+//!
+//! Errors, records and configuration structs are `#[non_exhaustive]` (construct configurations
+//! from `Default` and set fields). [`WriteStatus`], [`ReadStatus`] and [`SpaceStatus`] are
+//! exhaustive on purpose: they are the protocol, and every outcome must be handled.
+//!
 //! # The virtual library
 //!
 //! [`vtl`] is a persistent library in a directory — cartridges with capacity, an early-warning
 //! zone and a write-protect tab, drives, slots, an import/export slot, a robot, and fault
 //! injection — faithful enough that a tape filling mid-file, a wrong cartridge or a
 //! write-protected one can be exercised anywhere. It is also the embedded default device.
+
+#![deny(missing_docs)]
 
 mod changer;
 mod drive;

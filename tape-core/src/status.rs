@@ -1,4 +1,9 @@
 //! Outcomes of tape operations: the normal conditions a caller must handle.
+//!
+//! These three enums are deliberately **exhaustive** (not `#[non_exhaustive]`): they are the
+//! call protocol of [`TapeDrive`](crate::TapeDrive), and a caller must handle every outcome.
+//! A new tape condition would change that protocol, so it should break every `match` on it
+//! rather than fall into a wildcard arm.
 
 /// Result of a successful write of a block or of filemarks.
 ///

@@ -84,6 +84,24 @@
 //! VOLB before DIRB, the full path in every DIRB, SPAD ending every DBLK, SFMB of FLB size with
 //! `TAPE_SOFT_FILEMARK_BIT` for `.bkf` ([`writer::WriterOptions::bkf`]). Unix metadata travel in
 //! the vendor stream `LXMD` ([`stream::unix`]), which other readers skip.
+//!
+//! # Example program
+//!
+//! `cargo run -p tape-format --example bkf_list_extract [FILE.bkf]` writes a small `.bkf`
+//! through [`io::WriteAdapter`], lists it with [`io::BkfFile::listing`] and extracts its files
+//! by walking the [`reader::Event`]s (or does the last two to a `.bkf` given on the command
+//! line). CI runs it and checks the extracted bytes.
+//!
+//! # Stability
+//!
+//! Errors, reader events and option structs are `#[non_exhaustive]`; options have `Default`
+//! and builder methods ([`writer::WriterOptions::bkf`], [`writer::WriterOptions::family`] …).
+//! The block structures of [`block`] and the writer's `*Info` inputs are plain structs with
+//! `Default`, filled with `..Default::default()`: they mirror MTF 1.00a, a frozen format.
+//! [`writer::Output`], [`writer::Outcome`] and [`decoded::Decoded`] are exhaustive on purpose:
+//! they are the call protocol, and every case must be handled.
+
+#![deny(missing_docs)]
 
 pub mod attrs;
 pub mod block;

@@ -24,6 +24,8 @@
 //! Waiting is bounded and configurable ([`RetryPolicy`], [`Timeouts`]); the library sleeps
 //! only between such bounded retries.
 
+#![deny(missing_docs)]
+
 pub mod cdb;
 mod discover;
 pub mod element;

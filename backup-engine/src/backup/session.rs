@@ -8,7 +8,7 @@ use tape_format::writer::{MediaWriter, MediumInfo, Outcome, Output, Placement, W
 use super::BackupError;
 use super::check::{BackupCheck, Overwrite};
 use crate::media::acquire;
-use crate::policy::{MediaDirectory, MediaPolicy, MediaRequest, MediumRelease, Stop};
+use crate::policy::{MediaDirectory, MediaPolicy, MediaRequest, MediumRelease, ReleaseError, Stop};
 use crate::{Clock, Detail, EventSink, JobEvent, Purpose};
 
 /// A medium the job wrote on.
@@ -126,11 +126,11 @@ impl<S: FddSpool> MediumRelease for Releaser<'_, S> {
         &mut self,
         drive: &mut dyn TapeDrive,
         events: &mut dyn EventSink,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReleaseError> {
         if self.released {
             return Ok(());
         }
-        self.writer.end_of_medium().map_err(|e| e.to_string())?;
+        self.writer.end_of_medium().map_err(ReleaseError::Format)?;
         // Past early warning every write reports it; only a refusal at the physical end stops
         // the trailer, and the reader copes with a medium that ends without one.
         loop {
@@ -138,7 +138,11 @@ impl<S: FddSpool> MediumRelease for Releaser<'_, S> {
                 Ok(None) => break,
                 Ok(Some(Outcome::EarlyWarning)) => continue,
                 Ok(Some(_)) => break,
-                Err(e) => return Err(e.to_string()),
+                Err(BackupError::Device { drive, source }) => {
+                    return Err(ReleaseError::Device { drive, source });
+                }
+                Err(BackupError::Format(e)) => return Err(ReleaseError::Format(e)),
+                Err(e) => return Err(ReleaseError::Other(Box::new(e))),
             }
         }
         self.released = true;

@@ -84,7 +84,11 @@ impl Catalog {
     }
 
     /// Records what a running job saw (one transaction).
-    pub fn stage(&self, run: i64, rows: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogError> {
+    pub(crate) fn stage(
+        &self,
+        run: i64,
+        rows: &[(Vec<u8>, ArchiveState)],
+    ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -102,7 +106,7 @@ impl Catalog {
 
     /// After a normal or incremental backup: the state under `roots` becomes what the job saw
     /// (files gone since are forgotten).
-    pub fn commit_archive(
+    pub(crate) fn commit_archive(
         &self,
         run: i64,
         roots: &[Vec<u8>],
@@ -127,7 +131,7 @@ impl Catalog {
     }
 
     /// Forgets what a job staged (copy, differential and daily backups, or a failed job).
-    pub fn drop_stage(&self, run: i64) -> Result<(), CatalogError> {
+    pub(crate) fn drop_stage(&self, run: i64) -> Result<(), CatalogError> {
         self.conn
             .execute("DELETE FROM archive_stage WHERE run = ?1", [run])?;
         Ok(())

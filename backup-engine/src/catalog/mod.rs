@@ -75,6 +75,7 @@ impl MediumRecord {
 
 /// How a set ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SetStatus {
     /// Being written now (or the writer died: see [`Catalog::mark_interrupted`]).
     Running,
@@ -87,7 +88,8 @@ pub enum SetStatus {
 }
 
 impl SetStatus {
-    fn as_str(self) -> &'static str {
+    /// Lower-case name, as the catalog stores it and `ntbackup catalog list` shows it.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Running => "running",
             Self::Complete => "complete",
@@ -409,13 +411,13 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.conn.execute(
             "UPDATE sets SET status = ?2, last_sequence = ?3, files = ?4, bytes = ?5, finished_at = ?6 WHERE id = ?1",
-            params![set, status.as_str(), last_sequence, files, bytes, at],
+            params![set, status.name(), last_sequence, files, bytes, at],
         )?;
         Ok(())
     }
 
     /// Records the medium on which a set's SSET landed (its first medium).
-    pub fn set_first_sequence(&self, set: i64, sequence: u16) -> Result<(), CatalogError> {
+    pub(crate) fn set_first_sequence(&self, set: i64, sequence: u16) -> Result<(), CatalogError> {
         self.conn.execute(
             "UPDATE sets SET first_sequence = ?2 WHERE id = ?1",
             params![set, sequence],

@@ -74,7 +74,7 @@ impl Catalog {
                bytes = ?6, finished_at = NULL WHERE id = ?1",
             params![
                 set,
-                status.as_str(),
+                status.name(),
                 first_sequence,
                 last_sequence,
                 files,

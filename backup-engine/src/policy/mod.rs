@@ -15,7 +15,8 @@ mod prompt;
 
 use std::time::Duration;
 
-use tape_core::{TapeDrive, VolumeTag};
+use tape_core::{DeviceError, TapeDrive, VolumeTag};
+use tape_format::writer::WriteError;
 
 pub use abort::AbortPolicy;
 pub use chain::PolicyChain;
@@ -66,6 +67,7 @@ impl MediaRequest {
 
 /// What a policy did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Supply {
     /// A medium is loaded in the drive; the engine checks it next.
     Loaded,
@@ -77,6 +79,7 @@ pub enum Supply {
 
 /// Why a search for media stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Stop {
     /// The job's policy says abort at the end of a medium.
     Abort,
@@ -113,6 +116,27 @@ impl std::fmt::Display for Stop {
     }
 }
 
+/// Why the medium in the drive could not be finished before a policy takes it out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReleaseError {
+    /// The drive failed while the end-of-medium trailer was written.
+    #[error("drive {drive}: {source}")]
+    Device {
+        /// The drive.
+        drive: String,
+        /// What it reported.
+        #[source]
+        source: DeviceError,
+    },
+    /// The format writer could not end the medium.
+    #[error("MTF writer: {0}")]
+    Format(#[source] WriteError),
+    /// Anything else a [`MediumRelease`] implementation reports.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Finishes the medium in the drive before a policy takes it away (for a backup: writes the
 /// end-of-medium trailer, MTF filemark + EOTM + filemark). Idempotent.
 pub trait MediumRelease {
@@ -121,7 +145,7 @@ pub trait MediumRelease {
         &mut self,
         drive: &mut dyn TapeDrive,
         events: &mut dyn EventSink,
-    ) -> Result<(), String>;
+    ) -> Result<(), ReleaseError>;
 }
 
 /// Nothing to finish (restores, and backups before their first medium).
@@ -133,7 +157,7 @@ impl MediumRelease for NothingToRelease {
         &mut self,
         _drive: &mut dyn TapeDrive,
         _events: &mut dyn EventSink,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReleaseError> {
         Ok(())
     }
 }
@@ -157,12 +181,62 @@ pub struct PolicyContext<'a> {
 
 impl PolicyContext<'_> {
     /// Finishes the medium in the drive so that it may be taken out.
-    pub fn release_medium(&mut self) -> Result<(), String> {
+    pub fn release_medium(&mut self) -> Result<(), ReleaseError> {
         self.release.release(&mut *self.drive, &mut *self.events)
     }
 }
 
 /// Supplies media when the engine needs them.
+///
+/// # Call protocol
+///
+/// The engine calls [`supply`](Self::supply) when a job starts without a usable medium in the
+/// drive, when a backup's medium is full (early warning or physical end), and when a restore
+/// or verify needs the next medium of a family. The policy answers:
+///
+/// * [`Supply::Loaded`]: a medium is in the drive. The engine checks it; if it refuses it
+///   (write-protected, foreign data, wrong family or sequence) it reports why, adds it to
+///   [`MediaRequest::exclude`] and the reason to [`MediaRequest::refusals`], and calls `supply`
+///   again. Before taking a medium *out* of the drive, call
+///   [`PolicyContext::release_medium`] so a backup can finish it.
+/// * [`Supply::Declined`]: this policy cannot help. Leave the drive as it was: in a
+///   [`PolicyChain`] the next policy gets its turn, and if none helps the engine closes the set
+///   on the medium it has.
+/// * [`Supply::Stop`]: end the search (the job ends; a backup closes its set cleanly).
+///
+/// `supply` may block (an operator, a robot): waiting belongs to the policy, bounded by its
+/// own deadline. Time comes from [`PolicyContext::clock`].
+///
+/// # Example
+///
+/// A policy of one's own, chained before a built-in one:
+///
+/// ```
+/// use backup_engine::policy::{
+///     AbortPolicy, MediaPolicy, MediaRequest, PolicyChain, PolicyContext, Supply,
+/// };
+///
+/// /// Pages the on-call operator, then lets the next policy decide.
+/// struct Pager {
+///     pages: usize,
+/// }
+///
+/// impl MediaPolicy for Pager {
+///     fn name(&self) -> &str {
+///         "pager"
+///     }
+///
+///     fn supply(&mut self, request: &MediaRequest, _cx: &mut PolicyContext<'_>) -> Supply {
+///         self.pages += 1; // a real one would send the page here
+///         Supply::Declined(format!("paged about media #{}", request.sequence))
+///     }
+/// }
+///
+/// let chain = PolicyChain::new().then(Pager { pages: 0 }).then(AbortPolicy);
+/// assert_eq!(chain.name(), "pager, then abort");
+/// ```
+///
+/// `backup-engine/examples/custom_policy.rs` is a complete one that loads media.
 pub trait MediaPolicy {
     /// A short name for logs ("changer", "prompt", "abort").
     fn name(&self) -> &str;

@@ -9,6 +9,7 @@ use crate::{JobEvent, Operator, OperatorReply, OperatorRequest, Resolution};
 
 /// What the prompt policy does when nobody supplies a medium in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum OnTimeout {
     /// End the search: the job stops and closes its set cleanly.
     #[default]

@@ -9,6 +9,7 @@ use crate::{MediumKind, VolumeTag};
 
 /// Which cartridge to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InsertSource {
     /// The first never-written, writable data cartridge, storage slots first, then
     /// import/export slots.

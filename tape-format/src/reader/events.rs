@@ -11,6 +11,7 @@ use crate::stream::unix::UnixMeta;
 
 /// A `TAPE` block: the start of a medium.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MediumEvent {
     /// Common header (continuation bit: this medium continues a family).
     pub header: Header,
@@ -26,6 +27,7 @@ pub struct MediumEvent {
 
 /// An `SSET`: a data set starts (or, with `continuation`, is re-established on a later medium).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetEvent {
     /// Common header.
     pub header: Header,
@@ -43,6 +45,7 @@ pub struct SetEvent {
 
 /// A `VOLB`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VolumeEvent {
     /// Common header.
     pub header: Header,
@@ -60,6 +63,7 @@ pub struct VolumeEvent {
 
 /// A `DIRB`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DirectoryEvent {
     /// Common header.
     pub header: Header,
@@ -77,6 +81,7 @@ pub struct DirectoryEvent {
 
 /// A `FILE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileEvent {
     /// Common header (`displayable_size` = file size).
     pub header: Header,
@@ -96,6 +101,7 @@ pub struct FileEvent {
 
 /// How a stream's `CSUM` compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ChecksumStatus {
     /// The stream has no `STREAM_CHECKSUMED` attribute.
     NotRequested,

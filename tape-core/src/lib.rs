@@ -25,6 +25,7 @@
 //! write-protected one can be exercised anywhere. It is also the embedded default device.
 
 mod changer;
+pub mod crashpoint;
 mod drive;
 mod element;
 mod error;

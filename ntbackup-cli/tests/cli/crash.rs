@@ -528,6 +528,18 @@ fn a_backup_killed_at_every_crash_point_loses_only_what_it_had_not_written() {
         text(&out)
     );
     assert_eq!(cartridges(&env), before, "a refused append writes nothing");
+    // Nor does a backup to the drive alone (no changer to fetch a blank one) write on it.
+    let out = run(
+        &env,
+        &["backup", "TREE2", "--tape", "vtl:L", "--job", "standalone"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("not overwritten unless the job says so"),
+        "the reason: {}",
+        text(&out)
+    );
+    assert_eq!(cartridges(&env), before, "a refused backup writes nothing");
 }
 
 /// xorshift64*, seeded from the clock (the seed is printed, to replay a failure).

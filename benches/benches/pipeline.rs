@@ -6,7 +6,7 @@
 //! `NTBACKUP_BENCH_DIR` says where the trees and outputs go (default: the system temp dir; a
 //! tmpfs such as /dev/shm keeps the file system's own costs out of the figures);
 //! `NTBACKUP_BENCH_SCALE=0.1` builds trees a tenth the size for a quick look.
-#![allow(clippy::expect_used, missing_docs)] // a benchmark aborts on setup failure
+#![allow(clippy::expect_used, clippy::cast_possible_truncation, missing_docs)] // a benchmark aborts on setup failure; scales are approximate
 
 use std::fs;
 use std::path::{Path, PathBuf};

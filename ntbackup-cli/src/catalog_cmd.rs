@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use backup_engine::catalog::{Catalog, SetRecord};
+use backup_engine::catalog::{Catalog, SetRecord, process_alive};
 use backup_engine::policy::{AbortPolicy, ChangerPolicy, NoDirectory, PolicyChain};
 use backup_engine::rebuild::{
     Ending, FamilySummary, Method, RebuildContext, RebuildJob, RebuildMedia, RebuildReport,
@@ -231,7 +231,10 @@ fn ending(e: &Ending) -> String {
     match e {
         Ending::Complete => "complete".into(),
         Ending::ClosedEarly => "closed early (the backup stopped for want of a medium)".into(),
-        Ending::ContinuesOn(n) => format!("continues on media #{n}, which was not read"),
+        Ending::ContinuesOn(n) => format!(
+            "ends with the media read: it continues on media #{n}, which was not read, or its \
+             backup stopped there (interrupted)"
+        ),
         Ending::Unclosed => "cut off (the media read end inside it)".into(),
         _ => "incomplete".into(),
     }
@@ -349,6 +352,8 @@ fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let path = home::catalog_path()?;
     let catalog =
         Catalog::open(&path).with_context(|| format!("opening the catalog {}", path.display()))?;
+    // A set whose backup died (killed, crashed, power cut) is shown as interrupted, not running.
+    catalog.mark_interrupted(process_alive)?;
     let sets = match args.family {
         Some(f) => catalog.sets_of_family(f)?,
         None => catalog.sets()?,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use backup_engine::catalog::Catalog;
+use backup_engine::catalog::{Catalog, process_alive};
 use backup_engine::restore::{
     RestoreContext, RestoreJob, RestoreReport, SetSelection, media_needed, run_restore,
 };
@@ -47,10 +47,11 @@ pub(crate) fn run(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     let catalog = if files {
         None
     } else {
-        Some(
-            Catalog::open(&catalog_path)
-                .with_context(|| format!("opening the catalog {}", catalog_path.display()))?,
-        )
+        let c = Catalog::open(&catalog_path)
+            .with_context(|| format!("opening the catalog {}", catalog_path.display()))?;
+        // A set whose backup died is restorable as what it is: interrupted.
+        c.mark_interrupted(process_alive)?;
+        Some(c)
     };
     let default = if files {
         "prompt"

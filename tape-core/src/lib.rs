@@ -85,6 +85,7 @@
 #![deny(missing_docs)]
 
 mod changer;
+pub mod crashpoint;
 mod drive;
 mod element;
 mod error;

@@ -146,7 +146,9 @@ impl<D: TapeDrive> RateModel<D> {
         if over > 0.0 && self.streaming {
             let wait = Duration::from_secs_f64(over / self.rate);
             hold(wait);
-            self.stats.waited_ns.fetch_add(nanos(wait), Ordering::Relaxed);
+            self.stats
+                .waited_ns
+                .fetch_add(nanos(wait), Ordering::Relaxed);
             // The drive drained `over` bytes meanwhile (never dry: it had more than that).
             self.at += wait;
             self.level = (self.level - over).max(0.0);
@@ -162,7 +164,9 @@ impl<D: TapeDrive> RateModel<D> {
         if self.streaming && self.level > 0.0 {
             let wait = Duration::from_secs_f64(self.level / self.rate);
             hold(wait);
-            self.stats.waited_ns.fetch_add(nanos(wait), Ordering::Relaxed);
+            self.stats
+                .waited_ns
+                .fetch_add(nanos(wait), Ordering::Relaxed);
         }
         self.level = 0.0;
         self.streaming = false;

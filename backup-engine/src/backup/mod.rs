@@ -512,9 +512,16 @@ pub fn run_backup_with<S: FddSpool>(
         stopped: None,
         medium_name,
         closed_early: false,
+        media_log: None,
     };
     let mut record = record::Recorder::new(catalog);
     record.start(job, (family, set_number, sequence), now)?;
+    session.media_log = catalog.zip(record.set_id).map(|(c, id)| session::MediaLog {
+        catalog: c,
+        set: id,
+        written_at: now.secs,
+        recorded: 0,
+    });
     let mut report = BackupReport::empty(family);
     report.set_number = set_number;
     let mut run = run::Run::new(job, now, report, record);

@@ -4,14 +4,15 @@
 
 use std::collections::VecDeque;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
 use tape_format::catalog::FddSpool;
 use tape_format::ids::BlockType;
 
 use super::session::Session;
 use super::{BackupError, BackupJob, BackupType};
-use crate::catalog::{Catalog, EntryRecord, MediumRecord, SetRecord, SetStatus};
+use crate::catalog::{
+    Catalog, EntryRecord, MediumRecord, SetEnd, SetRecord, SetStatus, process_alive,
+};
 use crate::walk::Timestamp;
 
 /// Entries written to the catalog per transaction.
@@ -66,7 +67,7 @@ impl<'c> Recorder<'c> {
                 .collect();
             self.set_id = Some(c.begin_set(&set)?);
             // Interrupted runs of other processes are marked as such.
-            c.mark_interrupted(|pid| Path::new(&format!("/proc/{pid}")).exists())?;
+            c.mark_interrupted(process_alive)?;
         }
         Ok(())
     }
@@ -162,22 +163,20 @@ impl<'c> Recorder<'c> {
             SetStatus::Incomplete
         };
         let last = s.media.last().map_or(1, |m| m.sequence);
-        c.finish_set(id, status, last, files, bytes, at.secs)?;
         let resets = matches!(
             job.options.backup_type,
             BackupType::Normal | BackupType::Incremental
         );
-        if complete && resets {
-            let roots: Vec<Vec<u8>> = job
-                .selection
+        let roots: Option<Vec<Vec<u8>>> = (complete && resets).then(|| {
+            job.selection
                 .roots()
                 .iter()
                 .map(|r| r.as_os_str().as_bytes().to_vec())
-                .collect();
-            c.commit_archive(id, &roots, id)?;
-        } else {
-            c.drop_stage(id)?;
-        }
+                .collect()
+        });
+        let end = SetEnd::new(status, last, files, bytes, at.secs);
+        c.close_set(id, &end, roots.as_deref())?;
+        tape_core::crashpoint::hit("catalog.close.committed");
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use tape_format::writer::{MediaWriter, MediumInfo, Outcome, Output, Placement, W
 
 use super::BackupError;
 use super::check::{BackupCheck, Overwrite};
+use crate::catalog::{Catalog, MediumRecord};
 use crate::media::acquire;
 use crate::policy::{MediaDirectory, MediaPolicy, MediaRequest, MediumRelease, ReleaseError, Stop};
 use crate::{Clock, Detail, EventSink, JobEvent, Purpose};
@@ -47,6 +48,20 @@ pub(crate) struct Session<'a, S: FddSpool> {
     pub(crate) medium_name: String,
     /// The set was closed on the medium in the drive (ESET marked aborted) after a stop.
     pub(crate) closed_early: bool,
+    /// Where each medium is recorded as soon as it is mounted.
+    pub(crate) media_log: Option<MediaLog<'a>>,
+}
+
+/// The catalog's set being written: each medium is recorded in it as soon as the set has data
+/// on it (never before, so a crash cannot leave a blank cartridge recorded as holding data), so
+/// a set whose writer dies still names every medium it reached.
+pub(crate) struct MediaLog<'a> {
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) set: i64,
+    /// The job's start: the date its media are recorded with.
+    pub(crate) written_at: i64,
+    /// The highest sequence recorded so far.
+    pub(crate) recorded: u16,
 }
 
 /// Runs one output on the drive.
@@ -164,7 +179,9 @@ impl<S: FddSpool> Session<'_, S> {
             return Ok(Flow::Stopped);
         }
         loop {
-            match pump(&mut self.writer, &mut *self.drive, &mut self.tracker)? {
+            let outcome = pump(&mut self.writer, &mut *self.drive, &mut self.tracker)?;
+            self.log_medium()?;
+            match outcome {
                 None => return Ok(Flow::Continue),
                 Some(Outcome::EarlyWarning | Outcome::Overflow) => {
                     if self.change_medium()? == Flow::Stopped {
@@ -174,6 +191,32 @@ impl<S: FddSpool> Session<'_, S> {
                 Some(Outcome::Written) => {}
             }
         }
+    }
+
+    /// Records the medium in the drive in the catalog once the set has data on it.
+    fn log_medium(&mut self) -> Result<(), BackupError> {
+        let Some(log) = &mut self.media_log else {
+            return Ok(());
+        };
+        let sequence = self.writer.media_sequence();
+        if log.recorded >= sequence || self.writer.position() == 0 {
+            return Ok(());
+        }
+        let barcode = self
+            .media
+            .iter()
+            .find(|m| m.sequence == sequence)
+            .and_then(|m| m.barcode.clone());
+        let m = MediumRecord::new(
+            self.family,
+            sequence,
+            barcode,
+            &self.medium_name,
+            log.written_at,
+        );
+        log.catalog.extend_set(log.set, &m)?;
+        log.recorded = sequence;
+        Ok(())
     }
 
     /// The medium is full: get the next one, or close the set where it is.

@@ -83,8 +83,10 @@ impl Catalog {
             .optional()?)
     }
 
-    /// Records what a running job saw (one transaction).
-    pub(crate) fn stage(
+    /// Records what a running job saw (one transaction). Only the engine writes this state;
+    /// public (hidden) for the engine's crash tests.
+    #[doc(hidden)]
+    pub fn stage(
         &self,
         run: i64,
         rows: &[(Vec<u8>, ArchiveState)],
@@ -113,19 +115,7 @@ impl Catalog {
         set: i64,
     ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
-        for root in roots {
-            let (lo, hi) = under(root);
-            tx.execute(
-                "DELETE FROM archive WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
-                params![root, lo, hi],
-            )?;
-        }
-        tx.execute(
-            "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)
-             SELECT path, dev, ino, size, mtime_ns, ctime_ns, ?2 FROM archive_stage WHERE run = ?1",
-            params![run, set],
-        )?;
-        tx.execute("DELETE FROM archive_stage WHERE run = ?1", [run])?;
+        archive_staged(&tx, run, roots, set)?;
         tx.commit()?;
         Ok(())
     }
@@ -143,6 +133,29 @@ impl Catalog {
             .conn
             .query_row("SELECT count(*) FROM archive", [], |r| r.get(0))?)
     }
+}
+
+/// The body of [`Catalog::commit_archive`], inside the caller's transaction.
+pub(super) fn archive_staged(
+    tx: &rusqlite::Connection,
+    run: i64,
+    roots: &[Vec<u8>],
+    set: i64,
+) -> Result<(), CatalogError> {
+    for root in roots {
+        let (lo, hi) = under(root);
+        tx.execute(
+            "DELETE FROM archive WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
+            params![root, lo, hi],
+        )?;
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)
+         SELECT path, dev, ino, size, mtime_ns, ctime_ns, ?2 FROM archive_stage WHERE run = ?1",
+        params![run, set],
+    )?;
+    tx.execute("DELETE FROM archive_stage WHERE run = ?1", [run])?;
+    Ok(())
 }
 
 #[cfg(test)]

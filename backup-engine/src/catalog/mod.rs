@@ -5,10 +5,12 @@
 //! (`catalog rebuild`), and a job never depends on it to write a correct tape.
 
 mod archive;
+mod close;
 mod rebuilt;
 mod schema;
 
 pub use archive::ArchiveState;
+pub use close::{SetEnd, process_alive};
 pub(crate) use rebuilt::Listings;
 
 use std::path::Path;
@@ -229,6 +231,16 @@ fn split_roots(blob: &[u8]) -> Vec<Vec<u8>> {
     }
 }
 
+fn upsert_medium(conn: &Connection, m: &MediumRecord) -> Result<(), CatalogError> {
+    conn.execute(
+        "INSERT INTO media (family, sequence, barcode, label, written_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (family, sequence) DO UPDATE SET barcode = excluded.barcode,
+           label = excluded.label, written_at = excluded.written_at",
+        params![m.family, m.sequence, m.barcode.as_ref().map(VolumeTag::as_str), m.label, m.written_at],
+    )?;
+    Ok(())
+}
+
 /// The catalog.
 #[derive(Debug)]
 pub struct Catalog {
@@ -271,13 +283,7 @@ impl Catalog {
 
     /// Records (or updates) a medium.
     pub fn record_medium(&self, m: &MediumRecord) -> Result<(), CatalogError> {
-        self.conn.execute(
-            "INSERT INTO media (family, sequence, barcode, label, written_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (family, sequence) DO UPDATE SET barcode = excluded.barcode,
-               label = excluded.label, written_at = excluded.written_at",
-            params![m.family, m.sequence, m.barcode.as_ref().map(VolumeTag::as_str), m.label, m.written_at],
-        )?;
-        Ok(())
+        upsert_medium(&self.conn, m)
     }
 
     /// The media of a family, in sequence order.
@@ -377,6 +383,9 @@ impl Catalog {
         )?;
         self.conn
             .execute("DELETE FROM entries WHERE set_id = ?1", [id])?;
+        // What an earlier, interrupted run under this id staged is not this run's.
+        self.conn
+            .execute("DELETE FROM archive_stage WHERE run = ?1", [id])?;
         Ok(id)
     }
 
@@ -395,11 +404,13 @@ impl Catalog {
                 ])?;
             }
         }
+        tape_core::crashpoint::hit("catalog.entries.uncommitted");
         tx.commit()?;
         Ok(())
     }
 
-    /// Records how a set ended.
+    /// Records how a set ended (what it staged for the archive state is kept: see
+    /// [`close_set`](Self::close_set), which does both at once).
     pub fn finish_set(
         &self,
         set: i64,
@@ -425,7 +436,8 @@ impl Catalog {
         Ok(())
     }
 
-    /// Marks sets left "running" by a process that no longer runs as interrupted.
+    /// Marks sets left "running" by a process that no longer runs as interrupted (see
+    /// [`process_alive`]) and forgets what they staged for the archive state.
     pub fn mark_interrupted(&self, alive: impl Fn(u32) -> bool) -> Result<usize, CatalogError> {
         let running: Vec<(i64, u32)> = {
             let mut stmt = self
@@ -437,9 +449,10 @@ impl Catalog {
         let mut n = 0;
         for (id, pid) in running {
             if !alive(pid) {
-                n += self
-                    .conn
-                    .execute("UPDATE sets SET status = 'interrupted' WHERE id = ?1", [id])?;
+                let tx = self.conn.unchecked_transaction()?;
+                n += tx.execute("UPDATE sets SET status = 'interrupted' WHERE id = ?1", [id])?;
+                tx.execute("DELETE FROM archive_stage WHERE run = ?1", [id])?;
+                tx.commit()?;
             }
         }
         Ok(n)

@@ -12,12 +12,29 @@
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct FilemarkMap {
     marks: Vec<u64>,
+    /// The address of the end of data, when the drive told it.
+    end: Option<u64>,
 }
 
 impl FilemarkMap {
     /// A map of the filemarks at these addresses (ascending).
     pub(crate) fn new(marks: Vec<u64>) -> Self {
-        Self { marks }
+        Self { marks, end: None }
+    }
+
+    /// The same, knowing where the data end.
+    pub(crate) fn ending_at(mut self, end: Option<u64>) -> Self {
+        self.end = end;
+        self
+    }
+
+    /// Whether blocks follow the last filemark: a set was begun after what the last two
+    /// filemarks enclose (and cut off, or it would end with filemarks of its own).
+    pub(crate) fn data_after_last(&self) -> bool {
+        match (self.marks.last(), self.end) {
+            (Some(&m), Some(end)) => end > m + 1,
+            _ => false,
+        }
     }
 
     /// The address of the data block with writer PBA `pba`: the PBA plus the filemarks before
@@ -139,6 +156,10 @@ mod tests {
         assert_eq!(map.region_of(3), (2, Some(6)));
         assert_eq!(map.region_of(9), (9, None));
         assert_eq!(FilemarkMap::new(vec![1]).last_region(), None);
+        let map = FilemarkMap::new(vec![1, 6, 8]);
+        assert!(!map.clone().data_after_last(), "the end unknown");
+        assert!(!map.clone().ending_at(Some(9)).data_after_last());
+        assert!(map.ending_at(Some(11)).data_after_last());
     }
 
     #[test]

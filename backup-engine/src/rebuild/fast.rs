@@ -122,6 +122,12 @@ fn find(m: &mut Mounter<'_>, media: &[Medium], warnings: &mut Vec<String>) -> Re
         "media #{} does not end with the end of a set",
         last.sequence
     ))?;
+    if fm.data_after_last() {
+        return Err(format!(
+            "media #{} holds data after its tape catalog (a set begun there was cut off)",
+            last.sequence
+        ));
+    }
     let mut tail = Region::default();
     read_blocks(m, last, start, end.saturating_sub(start), |e| {
         keep(&mut tail, e, false)

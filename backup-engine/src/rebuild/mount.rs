@@ -239,7 +239,10 @@ impl Mounter<'_> {
                     let here = self.drive.position().map_err(|e| self.device(e))?.0;
                     marks.push(here.saturating_sub(1));
                 }
-                _ => return Ok(Some(FilemarkMap::new(marks))),
+                _ => {
+                    let end = self.drive.position().ok().map(|b| b.0);
+                    return Ok(Some(FilemarkMap::new(marks).ending_at(end)));
+                }
             }
         }
         Ok(None)

@@ -115,13 +115,23 @@ impl Scanner {
         self.continues = None;
         let mut buf = vec![0u8; 1 << 20];
         let mut unreadable = 0;
+        // As in a restore: a drive that reports a medium error again without having moved
+        // cannot get past it (a record torn by a crash ends the data).
+        let mut stuck_at: Option<u64> = None;
         loop {
             let status = match m.read(&mut buf) {
                 Ok(s) => s,
                 Err(RebuildError::Device {
+                    source: DeviceError::MediumError { .. },
+                    ..
+                }) if stuck_at.is_some() && m.drive.position().ok().map(|b| b.0) == stuck_at => {
+                    ReadStatus::EndOfData
+                }
+                Err(RebuildError::Device {
                     source: DeviceError::MediumError { block, detail },
                     ..
                 }) => {
+                    stuck_at = m.drive.position().ok().map(|b| b.0);
                     let at = block.map_or(self.address, |b| b);
                     unreadable += 1;
                     if unreadable > MAX_UNREADABLE {
@@ -141,6 +151,7 @@ impl Scanner {
                 Err(e) => return Err(e),
             };
             unreadable = 0;
+            stuck_at = None;
             match status {
                 ReadStatus::Data(n) => {
                     let len = n as u64;

@@ -319,15 +319,28 @@ fn feed(
     x: &mut dyn Consumer,
     buf: &mut Vec<u8>,
 ) -> Result<Control, RestoreError> {
+    // Where the last medium error left the drive: a drive that reports one again without
+    // having moved cannot get past it (a record torn by a crash at the end of the data), and
+    // what follows it is read as the end of the data — never an endless loop.
+    let mut stuck_at: Option<u64> = None;
     loop {
         let status = match drive.read_block(buf) {
-            Ok(s) => s,
+            Ok(s) => {
+                stuck_at = None;
+                s
+            }
             Err(DeviceError::BlockTooLarge { block_len, .. }) if buf.len() < 64 << 20 => {
                 grow(buf, block_len);
                 let _ = drive.space_blocks(-1).map_err(|e| device(drive, e))?;
                 continue;
             }
+            Err(DeviceError::MediumError { .. })
+                if stuck_at.is_some() && drive.position().ok().map(|b| b.0) == stuck_at =>
+            {
+                ReadStatus::EndOfData
+            }
             Err(DeviceError::MediumError { block, detail }) => {
+                stuck_at = drive.position().ok().map(|b| b.0);
                 let at = block.map_or_else(|| "?".into(), |b| b.to_string());
                 x.events_mut().event(&JobEvent::Warning(format!(
                     "unreadable block {at}: {detail}; skipping it"

@@ -8,6 +8,7 @@
 
 mod append;
 mod catalog;
+mod crash;
 mod faults;
 mod locate;
 mod policy;

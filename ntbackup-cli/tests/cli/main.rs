@@ -7,6 +7,7 @@
 )]
 
 mod catalog;
+mod crash;
 mod engine;
 mod faults;
 mod hostile;

@@ -116,6 +116,7 @@ impl MediaChanger for VirtualChanger {
         source: ElementAddress,
         destination: ElementAddress,
     ) -> Result<(), DeviceError> {
+        crate::crashpoint::hit("vtl.changer.move");
         self.library
             .modify(|state| {
                 let bad = |a: ElementAddress| {

@@ -461,6 +461,7 @@ impl TapeDrive for VirtualDrive {
             status = self.write_object(at + i, ObjectKind::Filemark, &[])?;
         }
         self.image()?.sync()?;
+        crate::crashpoint::hit("vtl.filemark.synced");
         let image = self.image.as_ref().ok_or(DeviceError::NoMedium)?;
         if count == 0 && self.beyond_early_warning(image, at) {
             status = WriteStatus::EarlyWarning;

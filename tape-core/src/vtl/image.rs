@@ -377,8 +377,20 @@ impl Image {
                 .map_err(|e| io_err(&self.path, "seeking in", e))?;
         }
         self.cursor = None;
+        if crate::crashpoint::reached("vtl.record.torn") {
+            // The power fails halfway through the record: its first half is in the image.
+            let half = (header.len() + data.len()) / 2;
+            let (h, d) = if half < header.len() {
+                (&header[..half], &data[..0])
+            } else {
+                (&header[..], &data[..half - header.len()])
+            };
+            let _ = write_all_vectored(&mut self.file, h, d);
+            crate::crashpoint::crash("vtl.record.torn");
+        }
         write_all_vectored(&mut self.file, &header, data)
             .map_err(|e| io_err(&self.path, "writing", e))?;
+        crate::crashpoint::hit("vtl.record.written");
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         self.objects.push(Object {
             offset: self.end,

@@ -332,6 +332,7 @@ impl VirtualLibrary {
             let mut f = File::create(&tmp)?;
             f.write_all(&text)?;
             f.sync_all()?;
+            crate::crashpoint::hit("vtl.state.written");
             fs::rename(&tmp, &path)
         };
         write().map_err(|e| VtlError::io(format!("writing {}", path.display()), e))

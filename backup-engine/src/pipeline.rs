@@ -20,6 +20,7 @@ use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
+use crate::catalog::ArchiveState;
 use crate::walk::{Entry, EntryKind, Walk, WalkEvent};
 
 /// Items per batch at most, so a tree of empty files still moves in bounded steps.
@@ -46,6 +47,9 @@ pub(crate) enum Item {
     /// File data: this range of the current batch's buffer ([`Pipeline::data`]).
     Data(Range<usize>),
     End(FileEnd),
+    /// What the walk saw, for the catalog's archive state (written by the consumer, on the
+    /// one catalog connection that writes: two writers would take turns at SQLite's lock).
+    Stage(Vec<(Vec<u8>, ArchiveState)>),
     Skipped {
         path: std::path::PathBuf,
         reason: String,
@@ -95,7 +99,10 @@ impl Pipeline {
                     used: 0,
                 };
                 if read_all(walk, &mut packer, filter.as_mut()).is_ok() {
-                    let _ = packer.flush();
+                    let rows = filter.take_stage(true);
+                    if rows.is_empty() || packer.push(Item::Stage(rows)).is_ok() {
+                        let _ = packer.flush();
+                    }
                 }
                 filter.finish();
             })?;
@@ -152,6 +159,11 @@ pub(crate) trait EntryFilter: Send {
     /// Whether `entry` goes into the set; may turn a hard link whose first name is left out into
     /// a regular file.
     fn keep(&mut self, entry: &mut Entry) -> bool;
+    /// Archive-state rows gathered so far, when there are enough of them to write (or all of
+    /// them with `all`).
+    fn take_stage(&mut self, _all: bool) -> Vec<(Vec<u8>, ArchiveState)> {
+        Vec::new()
+    }
     /// The walk is over.
     fn finish(&mut self) {}
 }
@@ -247,7 +259,12 @@ fn read_all(
         match event {
             WalkEvent::Skipped { path, reason } => out.push(Item::Skipped { path, reason })?,
             WalkEvent::Entry(mut entry) => {
-                if !filter.keep(&mut entry) {
+                let keep = filter.keep(&mut entry);
+                let rows = filter.take_stage(false);
+                if !rows.is_empty() {
+                    out.push(Item::Stage(rows))?;
+                }
+                if !keep {
                     continue;
                 }
                 if entry.kind == EntryKind::File {

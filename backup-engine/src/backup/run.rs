@@ -19,7 +19,7 @@ use super::{
     BackupError, BackupJob, BackupOutcome, BackupReport, BackupType, machine_name, ntbackup_time,
     user_name,
 };
-use crate::catalog::EntryRecord;
+use crate::catalog::{ArchiveState, EntryRecord};
 use crate::pipeline::{EntryFilter, FileEnd, Item, KeepAll, Pipeline};
 use crate::walk::{Entry, EntryKind, Timestamp, Walk};
 use crate::{Detail, JobEvent};
@@ -44,6 +44,8 @@ pub(crate) struct Run<'j> {
     open: Option<OpenFile>,
     /// Checksums of the files written, in order (for verify without a catalog).
     pub(crate) checksums: Vec<(PathBuf, u32)>,
+    /// Recording the archive state failed (said once).
+    stage_failed: bool,
 }
 
 impl<'j> Run<'j> {
@@ -62,6 +64,7 @@ impl<'j> Run<'j> {
             dir: None,
             open: None,
             checksums: Vec::new(),
+            stage_failed: false,
         }
     }
 
@@ -73,11 +76,18 @@ impl<'j> Run<'j> {
         {
             return Ok(Box::new(KeepAll));
         }
-        let catalog = self
-            .record
-            .catalog
-            .map(crate::catalog::Catalog::reopen)
-            .transpose()?;
+        // Its own connection, for reading the archive state on the reader thread; what the walk
+        // saw comes back as items and is written here, on the one connection that writes.
+        let catalog = match kind {
+            BackupType::Incremental | BackupType::Differential => self
+                .record
+                .catalog
+                .map(crate::catalog::Catalog::reopen)
+                .transpose()?,
+            _ => None,
+        };
+        let staging = self.record.catalog.is_some()
+            && matches!(kind, BackupType::Normal | BackupType::Incremental);
         let today = jiff::Timestamp::from_second(self.now.secs)
             .ok()
             .and_then(|t| t.to_zoned(jiff::tz::TimeZone::system()).start_of_day().ok())
@@ -87,7 +97,7 @@ impl<'j> Run<'j> {
         Ok(Box::new(ChangeFilter {
             kind,
             catalog,
-            run: self.record.set_id.unwrap_or(0),
+            staging,
             today,
             stage: Vec::new(),
             carried: Default::default(),
@@ -143,6 +153,10 @@ impl<'j> Run<'j> {
                 Item::Entry(entry) => self.entry(s, &entry)?,
                 Item::Data(range) => self.data(s, pipeline.data(range))?,
                 Item::End(end) => self.end_file(s, end)?,
+                Item::Stage(rows) => {
+                    self.stage(s, &rows);
+                    Flow::Continue
+                }
             };
             if flow == Flow::Stopped {
                 break;
@@ -160,6 +174,23 @@ impl<'j> Run<'j> {
             }
         }
         Ok(())
+    }
+
+    /// Records what the walk saw for the archive state. A failure costs only precision: a file
+    /// whose state is missing counts as changed at the next incremental backup.
+    fn stage<S: FddSpool>(&mut self, s: &mut Session<'_, S>, rows: &[(Vec<u8>, ArchiveState)]) {
+        let (Some(c), Some(id)) = (self.record.catalog, self.record.set_id) else {
+            return;
+        };
+        if let Err(e) = c.stage(id, rows) {
+            if !self.stage_failed {
+                s.events.event(&JobEvent::Warning(format!(
+                    "the catalog could not record what this backup saw ({e}); the next \
+                     incremental backup will include the files concerned again"
+                )));
+            }
+            self.stage_failed = true;
+        }
     }
 
     fn expect(&mut self, path: &std::path::Path, kind: u8, size: u64, mtime: i64) {

@@ -43,7 +43,9 @@ pub(crate) struct ChangeFilter {
     pub(crate) kind: BackupType,
     /// A connection of the reader thread's own.
     pub(crate) catalog: Option<Catalog>,
-    pub(crate) run: i64,
+    /// Gather what the walk sees for the archive state (normal and incremental backups with
+    /// a catalog).
+    pub(crate) staging: bool,
     /// Start of today, local time (daily backups).
     pub(crate) today: i64,
     pub(crate) stage: Vec<(Vec<u8>, ArchiveState)>,
@@ -71,17 +73,6 @@ impl ChangeFilter {
             }
         }
     }
-
-    fn flush(&mut self) {
-        let failed = match &self.catalog {
-            Some(c) if !self.stage.is_empty() => c.stage(self.run, &self.stage).is_err(),
-            _ => false,
-        };
-        if failed {
-            self.errors += 1;
-        }
-        self.stage.clear();
-    }
 }
 
 impl EntryFilter for ChangeFilter {
@@ -89,13 +80,8 @@ impl EntryFilter for ChangeFilter {
         if e.kind == EntryKind::Directory {
             return true;
         }
-        if self.catalog.is_some()
-            && matches!(self.kind, BackupType::Normal | BackupType::Incremental)
-        {
+        if self.staging {
             self.stage.push((key_of(e), state_of(e)));
-            if self.stage.len() >= STAGE_BATCH {
-                self.flush();
-            }
         }
         if !self.changed(e) {
             return false;
@@ -115,7 +101,11 @@ impl EntryFilter for ChangeFilter {
         true
     }
 
-    fn finish(&mut self) {
-        self.flush();
+    fn take_stage(&mut self, all: bool) -> Vec<(Vec<u8>, ArchiveState)> {
+        if all || self.stage.len() >= STAGE_BATCH {
+            std::mem::take(&mut self.stage)
+        } else {
+            Vec::new()
+        }
     }
 }

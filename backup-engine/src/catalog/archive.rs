@@ -86,11 +86,7 @@ impl Catalog {
     /// Records what a running job saw (one transaction). Only the engine writes this state;
     /// public (hidden) for the engine's crash tests.
     #[doc(hidden)]
-    pub fn stage(
-        &self,
-        run: i64,
-        rows: &[(Vec<u8>, ArchiveState)],
-    ) -> Result<(), CatalogError> {
+    pub fn stage(&self, run: i64, rows: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(

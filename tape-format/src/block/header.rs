@@ -77,8 +77,9 @@ pub struct Header {
     pub block_type: BlockType,
     /// Block attributes (meaning of bits 16+ depends on the type).
     pub attributes: BlockAttributes,
-    /// Offset To First Event. When encoding, 0 means "right after the DBLK, 4-aligned"; a larger
-    /// value is kept (the DBLK is zero-padded up to it), e.g. for stream-less blocks.
+    /// Offset To First Event. When encoding, 0 (or any value shorter than the DBLK) means "right
+    /// after the DBLK, 4-aligned"; a value not shorter than the DBLK is kept (the DBLK is
+    /// zero-padded up to it), e.g. for stream-less blocks.
     pub first_event: u16,
     /// OS ID.
     pub os_id: u8,

@@ -67,7 +67,8 @@ pub enum Body {
 pub struct Unknown {
     /// Bytes `[52, Offset To First Event)` of the block.
     pub raw: Vec<u8>,
-    /// Offset of the OS data inside the block when they lie within `raw` (0 = appended).
+    /// Offset of the OS data inside the block when they lie within `raw` (0 = appended). The
+    /// decoder sets it only for non-empty OS data at or after the common header.
     pub os_data_offset: u16,
 }
 
@@ -102,6 +103,9 @@ pub fn fixed_len(t: BlockType) -> usize {
 ///
 /// `Incomplete` for every strict prefix of a valid block; `Err` for a bad checksum, a non-ASCII
 /// type, an Offset To First Event shorter than the fixed part, or a TAPE_ADDRESS outside the region.
+///
+/// A block of an unknown type keeps its OS data only when they lie after the common header (in
+/// [`Unknown::raw`]); an OS data address of size 0 or into the header yields no OS data.
 pub fn decode_dblk(input: &[u8]) -> Result<Decoded<Dblk>, DecodeError> {
     let (header, os_addr) = match Header::decode(input)? {
         Decoded::Complete { value, .. } => value,
@@ -120,7 +124,7 @@ pub fn decode_dblk(input: &[u8]) -> Result<Decoded<Dblk>, DecodeError> {
     let r = Region {
         b: &input[..region_len],
     };
-    let body = match header.block_type {
+    let mut body = match header.block_type {
         BlockType::TAPE => Body::Tape(Tape::decode(&r)?),
         BlockType::SSET => Body::Sset(Sset::decode(&r)?),
         BlockType::VOLB => Body::Volb(Volb::decode(&r)?),
@@ -133,10 +137,20 @@ pub fn decode_dblk(input: &[u8]) -> Result<Decoded<Dblk>, DecodeError> {
         BlockType::SFMB => Body::Sfmb(Sfmb::decode(&r)?),
         _ => Body::Unknown(Unknown {
             raw: r.b[HEADER_LEN..].to_vec(),
-            os_data_offset: os_addr.offset,
+            os_data_offset: 0,
         }),
     };
-    let os_data = os_addr.slice(r.b, "MTF_DB_HDR.os_specific_data")?.to_vec();
+    let mut os_data = os_addr.slice(r.b, "MTF_DB_HDR.os_specific_data")?.to_vec();
+    if let Body::Unknown(u) = &mut body {
+        // The encoder can only reproduce OS data that lie in `raw`. An absent address (size 0,
+        // whatever its offset) or one into the common header, which holds no OS data, is
+        // dropped: the block stays readable (and skippable), its bytes are kept in `raw`.
+        if !os_data.is_empty() && usize::from(os_addr.offset) >= HEADER_LEN {
+            u.os_data_offset = os_addr.offset;
+        } else {
+            os_data.clear();
+        }
+    }
     Ok(Decoded::Complete {
         value: Dblk {
             header,
@@ -166,7 +180,9 @@ impl Dblk {
     /// Appends the DBLK image (length = Offset To First Event) to `out`; returns that length.
     ///
     /// Strings are placed after the fixed part in field order, then the OS data; the image is
-    /// zero-padded to a 4-byte boundary or to `header.first_event` if that is larger.
+    /// zero-padded to `header.first_event` if that is not shorter than the DBLK, else to a 4-byte
+    /// boundary. An [`Unknown`] body is written verbatim, with its OS data in place when it
+    /// holds them (at `os_data_offset`), so a decoded block re-encodes to the same image.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<usize, EncodeError> {
         let mut w = VarWriter::new(fixed_len(self.header.block_type));
         match &self.body {
@@ -191,7 +207,8 @@ impl Dblk {
                 "DBLK header type differs from its body",
             ));
         }
-        let var_total = w.buf.len() + self.os_data.len();
+        let held = matches!(&self.body, Body::Unknown(u) if u.holds_os_data(&self.os_data));
+        let var_total = w.buf.len() + if held { 0 } else { self.os_data.len() };
         if var_total > usize::from(u16::MAX) {
             return Err(EncodeError::TooLarge {
                 structure: "DBLK",
@@ -200,14 +217,18 @@ impl Dblk {
             });
         }
         let os = match &self.body {
-            Body::Unknown(u) if u.holds_os_data(&self.os_data) => TapeAddress {
+            Body::Unknown(u) if held => TapeAddress {
                 size: u16::try_from(self.os_data.len()).unwrap_or(0),
                 offset: u.os_data_offset,
             },
             _ => w.append(&self.os_data),
         };
-        let natural = crate::le::to_usize(align_up(crate::le::to_u64(w.buf.len()), 4));
-        let len = natural.max(usize::from(self.header.first_event));
+        // A first-event offset that leaves room for the DBLK is kept as it is, aligned or not,
+        // so that a decoded block (an unknown type's `raw` above all) re-encodes to its length.
+        let len = match usize::from(self.header.first_event) {
+            fe if fe >= w.buf.len() => fe,
+            _ => crate::le::to_usize(align_up(crate::le::to_u64(w.buf.len()), 4)),
+        };
         let first_event = u16::try_from(len).map_err(|_| EncodeError::TooLarge {
             structure: "DBLK",
             size: len,

@@ -84,3 +84,61 @@ proptest! {
         fuzzing::roundtrip(&data);
     }
 }
+
+/// A vendor block image of `first_event` bytes (a 100-byte `raw` of 7s, padded) whose header
+/// gives `os` as its OS data address (size, offset).
+fn vendor_block(first_event: u16, os: (u16, u16)) -> Vec<u8> {
+    use tape_format::block::{Body, Dblk, Unknown};
+    let mut v = Dblk::new(Body::Unknown(Unknown {
+        raw: vec![7; 100],
+        os_data_offset: 0,
+    }));
+    v.header.block_type = tape_format::ids::BlockType(*b"XVND");
+    v.header.first_event = 160;
+    let mut out = Vec::new();
+    v.encode(&mut out).unwrap();
+    out[8..10].copy_from_slice(&first_event.to_le_bytes());
+    out[44..46].copy_from_slice(&os.0.to_le_bytes());
+    out[46..48].copy_from_slice(&os.1.to_le_bytes());
+    let sum = (0..50)
+        .step_by(2)
+        .fold(0u16, |x, i| x ^ u16::from_le_bytes([out[i], out[i + 1]]));
+    out[50..52].copy_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// The `mtf_block` crash (fuzz/regressions/mtf_block/unknown-type-os-data-in-header) and its
+/// kin: an unknown block's OS data address that the encoder cannot reproduce (absent with an
+/// offset, inside or across the common header) or an unaligned Offset To First Event. Each
+/// decodes (a vendor block stays skippable) and round-trips through the oracle.
+#[test]
+fn unknown_blocks_with_odd_os_data_round_trip() {
+    use tape_format::block::{Body, decode_dblk};
+    use tape_format::decoded::Decoded;
+    for (fe, os, kept) in [
+        (152, (0, 100), 0),  // size 0, offset set: absent
+        (152, (40, 8), 0),   // inside the common header
+        (152, (48, 8), 0),   // across its end
+        (140, (140, 0), 0),  // the whole block from offset 0 (the fuzz crash)
+        (141, (0, 0), 0),    // unaligned first event
+        (152, (8, 60), 60),  // in `raw`: kept in place
+        (143, (83, 60), 60), // both: in `raw` up to an unaligned end
+    ] {
+        let img = vendor_block(fe, os);
+        fuzzing::decode_block(&img);
+        let Ok(Decoded::Complete { value, consumed }) = decode_dblk(&img) else {
+            panic!("{fe} {os:?} does not decode")
+        };
+        assert_eq!(consumed, usize::from(fe));
+        let Body::Unknown(u) = &value.body else {
+            panic!("not unknown")
+        };
+        assert_eq!(u.raw.len(), usize::from(fe) - 52);
+        assert_eq!(u.os_data_offset, kept, "{fe} {os:?}");
+        let size = if kept == 0 { 0 } else { usize::from(os.0) };
+        assert_eq!(value.os_data.len(), size, "{fe} {os:?}");
+        let mut again = Vec::new();
+        assert_eq!(value.encode(&mut again).unwrap(), usize::from(fe));
+        assert_eq!(again[52..], img[52..usize::from(fe)], "{fe} {os:?}");
+    }
+}

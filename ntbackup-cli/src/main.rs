@@ -20,6 +20,10 @@ macro_rules! out {
     };
 }
 
+/// See the workspace manifest for why the binary uses mimalloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod backup_cmd;
 mod catalog_cmd;
 mod cli;

@@ -14,6 +14,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
+use std::sync::Arc;
 
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
@@ -47,7 +48,7 @@ pub(crate) struct PendingFile {
     comps: Vec<Vec<u8>>,
     temp: Vec<u8>,
     /// Its directory, while the temporary name is to be removed on drop.
-    dir: Option<OwnedFd>,
+    dir: Option<Arc<OwnedFd>>,
 }
 
 impl Drop for PendingFile {
@@ -60,11 +61,14 @@ impl Drop for PendingFile {
 
 /// The restore root and a cache of open directory handles along the current path.
 pub(crate) struct RestoreRoot {
-    root: OwnedFd,
-    open: Vec<(Vec<u8>, OwnedFd)>,
+    root: Arc<OwnedFd>,
+    /// Shared with the pending file of the directory, which needs it to remove its temporary
+    /// name (a handle shared, not duplicated: no system call per file).
+    open: Vec<(Vec<u8>, Arc<OwnedFd>)>,
     privileged: bool,
     deferred: Vec<(Vec<Vec<u8>>, Meta)>,
     counter: u64,
+    pid: u32,
 }
 
 impl RestoreRoot {
@@ -77,11 +81,12 @@ impl RestoreRoot {
             Mode::empty(),
         )?;
         Ok(Self {
-            root,
+            root: Arc::new(root),
             open: Vec::new(),
             privileged: rustix::process::geteuid().is_root(),
             deferred: Vec::new(),
             counter: 0,
+            pid: std::process::id(),
         })
     }
 
@@ -100,7 +105,7 @@ impl RestoreRoot {
                 .last()
                 .map_or(self.root.as_fd(), |(_, fd)| fd.as_fd());
             let fd = open_or_make_dir(parent, name).map_err(|why| refused(&comps[..=i], why))?;
-            self.open.push((name.clone(), fd));
+            self.open.push((name.clone(), Arc::new(fd)));
         }
         Ok(self
             .open
@@ -127,7 +132,7 @@ impl RestoreRoot {
 
     fn temp_name(&mut self) -> Vec<u8> {
         self.counter += 1;
-        format!(".ntbackup-partial-{}-{}", std::process::id(), self.counter).into_bytes()
+        format!(".ntbackup-partial-{}-{}", self.pid, self.counter).into_bytes()
     }
 
     /// Makes sure the directory exists; its metadata are applied at [`finish`](Self::finish).
@@ -145,9 +150,11 @@ impl RestoreRoot {
     pub(crate) fn begin_file(&mut self, comps: &[Vec<u8>]) -> Result<PendingFile, Refused> {
         let (parent, _) = comps.split_at(comps.len().saturating_sub(1));
         let temp = self.temp_name();
-        let dir = self.dir(parent)?;
-        let held = rustix::io::fcntl_dupfd_cloexec(dir, 0)
-            .map_err(|e| refused(comps, format!("cannot create: {e}")))?;
+        self.dir(parent)?;
+        let held = self
+            .open
+            .last()
+            .map_or_else(|| Arc::clone(&self.root), |(_, fd)| Arc::clone(fd));
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&held, temp.as_slice(), flags, Mode::from_raw_mode(0o600))

@@ -193,6 +193,7 @@ def main():
     args = p.parse_args()
     if args.work is None:
         args.work = os.path.join(args.dir, "work")
+    args.work = os.path.abspath(args.work)
     args.dir = os.path.abspath(args.dir)
     args.ntbackup = os.path.abspath(args.ntbackup)
     print(f"ntbackup: {args.ntbackup}; tar: "

@@ -145,6 +145,15 @@ pub(super) fn archive_staged(
             params![root, lo, hi],
         )?;
     }
+    promote_stage(tx, run, set)
+}
+
+/// What run `run` staged becomes the archive state, as of set `set`; the stage is emptied.
+pub(super) fn promote_stage(
+    tx: &rusqlite::Connection,
+    run: i64,
+    set: i64,
+) -> Result<(), CatalogError> {
     tx.execute(
         "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)
          SELECT path, dev, ino, size, mtime_ns, ctime_ns, ?2 FROM archive_stage WHERE run = ?1",

@@ -161,12 +161,7 @@ impl Catalog {
                 params![root, lo, hi, set],
             )?;
         }
-        tx.execute(
-            "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)
-             SELECT path, dev, ino, size, mtime_ns, ctime_ns, ?2 FROM archive_stage WHERE run = ?1",
-            params![run, set],
-        )?;
-        tx.execute("DELETE FROM archive_stage WHERE run = ?1", [run])?;
+        super::archive::promote_stage(&tx, run, set)?;
         tx.commit()?;
         Ok(())
     }

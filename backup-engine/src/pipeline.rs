@@ -354,3 +354,135 @@ fn fill(file: &mut File, buf: &mut [u8], enough: u64) -> Result<usize, (usize, i
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::Selection;
+    use crate::walk::WalkOptions;
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    /// What the pipeline delivered: each regular file's bytes and how its reading ended.
+    fn run(
+        root: &std::path::Path,
+        buffers: usize,
+        size: usize,
+        filter: Box<dyn EntryFilter>,
+    ) -> BTreeMap<PathBuf, (Vec<u8>, FileEnd)> {
+        let selection = Selection::new([root], [] as [&str; 0]).unwrap();
+        let walk = Walk::new(&selection, WalkOptions::default());
+        let mut p = Pipeline::start(walk, buffers, size, filter).unwrap();
+        let mut out = BTreeMap::new();
+        let mut current: Option<(PathBuf, Vec<u8>)> = None;
+        while let Some(item) = p.next() {
+            match item {
+                Item::Entry(e) if e.kind == EntryKind::File => {
+                    assert!(current.is_none(), "an entry before the last file's end");
+                    current = Some((e.path.clone(), Vec::new()));
+                }
+                Item::Data(range) => current.as_mut().unwrap().1.extend_from_slice(p.data(range)),
+                Item::End(end) => {
+                    let (path, bytes) = current.take().unwrap();
+                    out.insert(path, (bytes, end));
+                }
+                _ => {}
+            }
+        }
+        assert!(current.is_none());
+        out
+    }
+
+    fn content(n: usize, seed: u8) -> Vec<u8> {
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    }
+
+    #[test]
+    fn files_of_every_size_around_the_buffer_arrive_whole_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let sizes = [0, 1, 100, 1023, 1024, 1025, 2047, 2048, 2049, 5000, 10_000];
+        let mut expected = BTreeMap::new();
+        for (i, &n) in sizes.iter().enumerate() {
+            let path = dir.path().join(format!("f{i:02}"));
+            std::fs::write(&path, content(n, i as u8)).unwrap();
+            expected.insert(path, (content(n, i as u8), FileEnd::Complete));
+        }
+        // 1 KiB buffers, two of them: small files share a buffer, big ones span several, and
+        // the reader waits for buffers the consumer gives back.
+        assert_eq!(run(dir.path(), 2, 1024, Box::new(KeepAll)), expected);
+        assert_eq!(run(dir.path(), 16, 1 << 20, Box::new(KeepAll)), expected);
+    }
+
+    /// Changes a file when the reader reaches it (after the walk took its size).
+    struct Change(fn(&std::path::Path));
+
+    impl EntryFilter for Change {
+        fn keep(&mut self, entry: &mut Entry) -> bool {
+            if entry.kind == EntryKind::File {
+                (self.0)(&entry.path);
+            }
+            true
+        }
+    }
+
+    #[test]
+    fn a_file_that_grows_is_cut_at_its_walked_size_and_one_that_shrinks_is_reported() {
+        for (buffer, grow) in [(1024, 3000), (1 << 20, 3000), (1000, 1000)] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f");
+            std::fs::write(&path, content(grow, 7)).unwrap();
+            let got = run(
+                dir.path(),
+                2,
+                buffer,
+                Box::new(Change(|p| {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new().append(true).open(p).unwrap();
+                    f.write_all(b"more").unwrap();
+                })),
+            );
+            assert_eq!(
+                got[&path],
+                (content(grow, 7), FileEnd::Grew),
+                "buffer {buffer}"
+            );
+
+            let got = run(
+                dir.path(),
+                2,
+                buffer,
+                Box::new(Change(|p| {
+                    let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+                    f.set_len(10).unwrap();
+                })),
+            );
+            // Walked at grow + 4 bytes (the previous run's append), cut to 10 before reading.
+            assert_eq!(
+                got[&path].1,
+                FileEnd::Shrunk { read: 10 },
+                "buffer {buffer}"
+            );
+            assert_eq!(got[&path].0, content(10, 7));
+        }
+    }
+
+    #[test]
+    fn a_file_gone_before_it_is_read_fails_with_nothing_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"data").unwrap();
+        let got = run(
+            dir.path(),
+            2,
+            1024,
+            Box::new(Change(|p| std::fs::remove_file(p).unwrap())),
+        );
+        let (bytes, end) = &got[&path];
+        assert!(bytes.is_empty());
+        assert!(matches!(end, FileEnd::Failed { read: 0, .. }), "{end:?}");
+    }
+}

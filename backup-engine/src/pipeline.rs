@@ -357,7 +357,7 @@ fn fill(file: &mut File, buf: &mut [u8], enough: u64) -> Result<usize, (usize, i
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // test data: bytes from counters
 
     use super::*;
     use crate::Selection;

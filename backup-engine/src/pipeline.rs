@@ -417,6 +417,15 @@ mod tests {
         assert_eq!(run(dir.path(), 16, 1 << 20, Box::new(KeepAll)), expected);
     }
 
+    #[test]
+    fn a_file_selected_by_itself_is_opened_in_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alone");
+        std::fs::write(&path, b"by itself").unwrap();
+        let got = run(&path, 2, 1024, Box::new(KeepAll));
+        assert_eq!(got[&path], (b"by itself".to_vec(), FileEnd::Complete));
+    }
+
     /// Changes a file when the reader reaches it (after the walk took its size).
     struct Change(fn(&std::path::Path));
 

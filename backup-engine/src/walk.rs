@@ -229,10 +229,12 @@ impl Walk {
         let dir = self
             .opening
             .then(|| {
+                // Not through a symbolic link swapped in since the listing.
                 rustix::fs::open(
                     &path,
                     rustix::fs::OFlags::RDONLY
                         | rustix::fs::OFlags::DIRECTORY
+                        | rustix::fs::OFlags::NOFOLLOW
                         | rustix::fs::OFlags::CLOEXEC,
                     rustix::fs::Mode::empty(),
                 )

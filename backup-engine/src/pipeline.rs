@@ -217,6 +217,10 @@ impl Packer<'_> {
     fn space(&mut self) -> Result<&mut [u8], Gone> {
         if self.buf.as_ref().is_some_and(|b| self.used >= b.len()) {
             self.flush()?;
+            if self.buf.is_some() {
+                // Nothing referred to it (flush sends only a batch with items): reuse it.
+                self.used = 0;
+            }
         }
         if self.buf.is_none() {
             let buf = match self.pool.try_recv() {

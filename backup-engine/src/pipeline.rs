@@ -301,6 +301,14 @@ fn read_file(mut file: File, size: u64, out: &mut Packer<'_>) -> Result<FileEnd,
     loop {
         let left = size - done;
         let space = out.space()?;
+        if space.is_empty() {
+            // Cannot happen (buffers are at least a byte, and a full one is replaced); never
+            // spin on it.
+            return Ok(FileEnd::Failed {
+                read: done,
+                error: "no buffer to read into".into(),
+            });
+        }
         // One byte more than is left, when it fits: a file that grew shows without a read of
         // its own.
         let want = usize::try_from(left.saturating_add(1))

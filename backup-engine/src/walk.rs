@@ -226,22 +226,11 @@ impl Walk {
         names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         // The directory itself, for openat of its files; without it (no permission to open
         // it for reading is unusual once it could be listed) files are opened by path.
+        // Not through a symbolic link swapped in since the listing.
         let dir = self
             .opening
-            .then(|| {
-                // Not through a symbolic link swapped in since the listing.
-                rustix::fs::open(
-                    &path,
-                    rustix::fs::OFlags::RDONLY
-                        | rustix::fs::OFlags::DIRECTORY
-                        | rustix::fs::OFlags::NOFOLLOW
-                        | rustix::fs::OFlags::CLOEXEC,
-                    rustix::fs::Mode::empty(),
-                )
-                .ok()
-            })
-            .flatten()
-            .map(Arc::new);
+            .then(|| open_dir(&path, rustix::fs::OFlags::NOFOLLOW))
+            .flatten();
         let mut subdirs = Vec::new();
         let mut leaves = Vec::new();
         let mut problems = Vec::new();
@@ -354,15 +343,8 @@ impl Walk {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        rustix::fs::open(
-            parent,
-            rustix::fs::OFlags::RDONLY
-                | rustix::fs::OFlags::DIRECTORY
-                | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .ok()
-        .map(Arc::new)
+        // The user selected the file through this path: its links are followed.
+        open_dir(parent, rustix::fs::OFlags::empty())
     }
 
     fn info(&mut self, path: &Path, m: &Metadata, xattrs: bool) -> FileInfo {
@@ -423,12 +405,20 @@ fn group_name(gid: u32) -> Option<Vec<u8>> {
 /// Extended attributes of `path` itself (a symlink's own, not its target's). Unreadable ones
 /// are left out: a file system without xattr support has none.
 fn read_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let Ok(names) = xattr::list(path) else {
+    collect_xattrs(xattr::list(path), |name| xattr::get(path, name))
+}
+
+/// The (name, value) pairs of a listing; names whose value cannot be read are left out.
+fn collect_xattrs(
+    names: io::Result<xattr::XAttrs>,
+    get: impl Fn(&std::ffi::OsStr) -> io::Result<Option<Vec<u8>>>,
+) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let Ok(names) = names else {
         return Vec::new();
     };
     names
         .filter_map(|name| {
-            let value = xattr::get(path, &name).ok().flatten()?;
+            let value = get(&name).ok().flatten()?;
             Some((name.as_bytes().to_vec(), value))
         })
         .collect()
@@ -453,18 +443,22 @@ pub(crate) fn open_file(dir: &OwnedFd, entry: &mut Entry) -> io::Result<File> {
     Ok(file)
 }
 
+/// A directory opened for `openat` of its files.
+fn open_dir(path: &Path, extra: rustix::fs::OFlags) -> Option<Arc<OwnedFd>> {
+    use rustix::fs::OFlags;
+    rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | extra,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()
+    .map(Arc::new)
+}
+
 /// Extended attributes of an open file.
 fn file_xattrs(file: &File) -> Vec<(Vec<u8>, Vec<u8>)> {
     use xattr::FileExt;
-    let Ok(names) = file.list_xattr() else {
-        return Vec::new();
-    };
-    names
-        .filter_map(|name| {
-            let value = file.get_xattr(&name).ok().flatten()?;
-            Some((name.as_bytes().to_vec(), value))
-        })
-        .collect()
+    collect_xattrs(file.list_xattr(), |name| file.get_xattr(name))
 }
 
 impl Walk {

@@ -95,27 +95,39 @@ impl Owners {
     /// The uid to restore: the user of that name on this system if there is one, else the
     /// number.
     fn uid(&mut self, u: &UnixMeta) -> u32 {
-        let found = self.users.entry(u.user.clone()).or_insert_with(|| {
-            std::str::from_utf8(&u.user)
+        lookup(&mut self.users, &u.user, |n| {
+            nix::unistd::User::from_name(n)
                 .ok()
-                .filter(|n| !n.is_empty())
-                .and_then(|n| nix::unistd::User::from_name(n).ok().flatten())
+                .flatten()
                 .map(|user| user.uid.as_raw())
-        });
-        found.unwrap_or(u.uid)
+        })
+        .unwrap_or(u.uid)
     }
 
     /// The gid to restore, likewise.
     fn gid(&mut self, u: &UnixMeta) -> u32 {
-        let found = self.groups.entry(u.group.clone()).or_insert_with(|| {
-            std::str::from_utf8(&u.group)
+        lookup(&mut self.groups, &u.group, |n| {
+            nix::unistd::Group::from_name(n)
                 .ok()
-                .filter(|n| !n.is_empty())
-                .and_then(|n| nix::unistd::Group::from_name(n).ok().flatten())
+                .flatten()
                 .map(|group| group.gid.as_raw())
-        });
-        found.unwrap_or(u.gid)
+        })
+        .unwrap_or(u.gid)
     }
+}
+
+/// The id of a non-empty UTF-8 `name`, resolved once.
+fn lookup(
+    cache: &mut std::collections::HashMap<Vec<u8>, Option<u32>>,
+    name: &[u8],
+    resolve: impl FnOnce(&str) -> Option<u32>,
+) -> Option<u32> {
+    *cache.entry(name.to_vec()).or_insert_with(|| {
+        std::str::from_utf8(name)
+            .ok()
+            .filter(|n| !n.is_empty())
+            .and_then(resolve)
+    })
 }
 
 impl<'a> Extractor<'a> {

@@ -244,6 +244,9 @@ impl VirtualDrive {
     }
 }
 
+/// How long opening a drive waits for a lock that is being released (see [`lock_drive`]).
+const RELEASE_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 fn lock_drive(library: &VirtualLibrary, index: usize) -> Result<File, DeviceError> {
     let path = library.drive_lock_path(index);
     let mut file = OpenOptions::new()
@@ -253,14 +256,31 @@ fn lock_drive(library: &VirtualLibrary, index: usize) -> Result<File, DeviceErro
         .write(true)
         .open(&path)
         .map_err(|e| DeviceError::io(format!("opening {}", path.display()), e))?;
-    if file.try_lock().is_err() {
-        let holder = library
-            .drive_holder(index)
-            .unwrap_or_else(|| "unknown".into());
-        return Err(DeviceError::Busy(format!(
-            "drive {index} of {} is in use by process {holder}",
-            library.name()
-        )));
+    // A handle that another thread or process is closing right now can hold the lock for a
+    // moment after its close returned (the kernel drops a `flock` with the last reference to
+    // the open file, which a concurrent fork or syscall elsewhere may briefly keep): one such
+    // refusal was seen in CI between two handles of one thread. So a held lock is retried for
+    // RELEASE_GRACE before the drive is reported busy; a real holder keeps it far longer.
+    let deadline = std::time::Instant::now() + RELEASE_GRACE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = library
+                    .drive_holder(index)
+                    .unwrap_or_else(|| "unknown".into());
+                return Err(DeviceError::Busy(format!(
+                    "drive {index} of {} is in use by process {holder}",
+                    library.name()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(DeviceError::io(format!("locking {}", path.display()), e));
+            }
+        }
     }
     let record = file
         .set_len(0)

@@ -261,6 +261,14 @@ impl Catalog {
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A backup inserts a few rows per file into B-trees far larger than SQLite's default
+        // 2 MiB page cache, which then reads the same interior pages back over and over; and
+        // the default checkpoint every 1,000 pages copies the WAL into the database many times
+        // per large set. 32 MiB of cache and a checkpoint every 10,000 pages (~40 MiB of WAL)
+        // took ~15 % off the 200,000-file backup (issue 8; benches/README.md), within the
+        // memory bound.
+        conn.pragma_update(None, "cache_size", -32_768)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         schema::migrate(&conn)?;
         Ok(Self { conn })
     }

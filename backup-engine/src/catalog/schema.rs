@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::CatalogError;
 
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 const V1: &str = "
 CREATE TABLE media (
@@ -82,6 +82,13 @@ const V3: &str = "
 ALTER TABLE entries ADD COLUMN offset INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Version 4: no index on the stage. It only ever holds the rows of jobs still running (a
+/// completed or failed job's rows go at once), so finding a run's rows by scanning costs what
+/// deleting them costs anyway, while the index cost every walked file an insert and a delete.
+const V4: &str = "
+DROP INDEX IF EXISTS archive_stage_run;
+";
+
 /// Brings the database to the current schema.
 pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -99,6 +106,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), CatalogError> {
     }
     if found < 3 {
         conn.execute_batch(&format!("BEGIN; {V3} PRAGMA user_version = 3; COMMIT;"))?;
+    }
+    if found < 4 {
+        conn.execute_batch(&format!("BEGIN; {V4} PRAGMA user_version = 4; COMMIT;"))?;
     }
     Ok(())
 }

@@ -30,8 +30,6 @@ use std::io::{IoSlice, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crc::{CRC_32_ISCSI, Crc, Table};
-
 use crate::DeviceError;
 
 const IMAGE_HEADER: usize = 64;
@@ -47,9 +45,6 @@ const IMAGE_MAGIC: &[u8; 8] = b"NTBKVTI1";
 const BLOCK_MAGIC: &[u8; 4] = b"VBLK";
 const MARK_MAGIC: &[u8; 4] = b"VFMK";
 const FORMAT_VERSION: u32 = 1;
-
-/// CRC-32C with the 16-way slicing table (~5 GB/s; the bytewise default is ~0.5 GB/s).
-static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
 
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +105,7 @@ fn header_bytes(synced_len: u64) -> [u8; IMAGE_HEADER] {
     h[0..8].copy_from_slice(IMAGE_MAGIC);
     h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
     h[16..24].copy_from_slice(&synced_len.to_le_bytes());
-    let crc = CRC32C.checksum(&h[0..60]);
+    let crc = crc32c::crc32c(&h[0..60]);
     h[60..64].copy_from_slice(&crc.to_le_bytes());
     h
 }
@@ -124,10 +119,8 @@ fn record_header(kind: ObjectKind, data: &[u8], object: u64) -> [u8; RECORD_HEAD
     let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
     h[4..8].copy_from_slice(&len.to_le_bytes());
     h[8..12].copy_from_slice(&object_tag(object).to_le_bytes());
-    let mut digest = CRC32C.digest();
-    digest.update(&h[0..12]);
-    digest.update(data);
-    h[12..16].copy_from_slice(&digest.finalize().to_le_bytes());
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&h[0..12]), data);
+    h[12..16].copy_from_slice(&crc.to_le_bytes());
     h
 }
 
@@ -166,10 +159,7 @@ fn parse_record_header(h: &[u8; RECORD_HEADER]) -> Option<RecordHeader> {
 }
 
 fn crc_matches(h: &[u8; RECORD_HEADER], data: &[u8], stored: u32) -> bool {
-    let mut digest = CRC32C.digest();
-    digest.update(&h[0..12]);
-    digest.update(data);
-    digest.finalize() == stored
+    crc32c::crc32c_append(crc32c::crc32c(&h[0..12]), data) == stored
 }
 
 impl Image {
@@ -477,7 +467,7 @@ fn parse_image_header(h: &[u8; IMAGE_HEADER]) -> Option<u64> {
     let mut synced = [0u8; 8];
     synced.copy_from_slice(&h[16..24]);
     let ok =
-        &h[0..8] == IMAGE_MAGIC && version == FORMAT_VERSION && CRC32C.checksum(&h[0..60]) == crc;
+        &h[0..8] == IMAGE_MAGIC && version == FORMAT_VERSION && crc32c::crc32c(&h[0..60]) == crc;
     ok.then(|| u64::from_le_bytes(synced).max(IMAGE_HEADER_LEN))
 }
 

@@ -266,6 +266,9 @@ fn lock_drive(library: &VirtualLibrary, index: usize) -> Result<File, DeviceErro
         match file.try_lock() {
             Ok(()) => break,
             Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                // A device-level retry bounded at RELEASE_GRACE, not a wait a policy or an
+                // operator decides: no outcome depends on the clock, only how soon it comes.
+                #[allow(clippy::disallowed_methods)]
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             Err(std::fs::TryLockError::WouldBlock) => {

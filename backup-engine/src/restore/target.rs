@@ -5,9 +5,12 @@
 //! Every object is created relative to directory handles opened from the root downwards with
 //! `O_NOFOLLOW` (`openat`, `mkdirat`, `symlinkat`, `linkat`, `renameat`): a symbolic link that a
 //! hostile archive planted (`a -> /etc`, then `a/passwd`) is refused, never followed, and `..`
-//! never reaches the file system (names are checked first, `names.rs`). Files are written under
-//! a temporary name and renamed into place only when complete, so no partial file is ever left
-//! under its real name. Directories are created with mode 0700 while the restore runs; their
+//! never reaches the file system (names are checked first, `names.rs`). A file is written as an
+//! unnamed file in its directory (`O_TMPFILE`) and linked under its name only when complete, so
+//! no partial file is ever left under its real name, and one cut off by a crash leaves nothing
+//! at all. Where the file system or the process's privileges do not allow that (linking an
+//! unnamed file by its descriptor needs `CAP_DAC_READ_SEARCH`), it is written under a temporary
+//! name and renamed into place. Directories are created with mode 0700 while the restore runs; their
 //! recorded modes and times are applied at the end, deepest first.
 
 use std::fs::File;
@@ -41,11 +44,13 @@ fn refused(comps: &[Vec<u8>], what: impl std::fmt::Display) -> Refused {
     Refused(format!("{}: {what}", show(comps)))
 }
 
-/// A file being written under a temporary name. Dropped unfinished (a restore that ends on a
-/// drive error, a panic), it removes its temporary file: no partial file is ever left behind.
+/// A file being written, unnamed or under a temporary name. Dropped unfinished (a restore that
+/// ends on a drive error, a panic), it removes its temporary file (an unnamed one goes with its
+/// descriptor): no partial file is ever left behind.
 pub(crate) struct PendingFile {
     pub(crate) file: File,
     comps: Vec<Vec<u8>>,
+    /// Its temporary name; empty for an unnamed (`O_TMPFILE`) file.
     temp: Vec<u8>,
     /// Its directory, while the temporary name is to be removed on drop.
     dir: Option<Arc<OwnedFd>>,
@@ -66,6 +71,10 @@ pub(crate) struct RestoreRoot {
     /// name (a handle shared, not duplicated: no system call per file).
     open: Vec<(Vec<u8>, Arc<OwnedFd>)>,
     privileged: bool,
+    /// Whether files are written unnamed (`O_TMPFILE`) and linked in place (tried once at
+    /// open). Saves creating and looking up a temporary name per file: a sixth of the kernel's
+    /// time for a small file (issue 8).
+    unnamed: bool,
     deferred: Vec<(Vec<Vec<u8>>, Meta)>,
     counter: u64,
     pid: u32,
@@ -80,10 +89,12 @@ impl RestoreRoot {
             OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY,
             Mode::empty(),
         )?;
+        let unnamed = can_link_unnamed(&root);
         Ok(Self {
             root: Arc::new(root),
             open: Vec::new(),
             privileged: rustix::process::geteuid().is_root(),
+            unnamed,
             deferred: Vec::new(),
             counter: 0,
             pid: std::process::id(),
@@ -146,15 +157,32 @@ impl RestoreRoot {
         Ok(())
     }
 
-    /// Starts a regular file (written under a temporary name in its directory).
+    /// Starts a regular file (unnamed, or under a temporary name, in its directory).
     pub(crate) fn begin_file(&mut self, comps: &[Vec<u8>]) -> Result<PendingFile, Refused> {
         let (parent, _) = comps.split_at(comps.len().saturating_sub(1));
-        let temp = self.temp_name();
         self.dir(parent)?;
         let held = self
             .open
             .last()
             .map_or_else(|| Arc::clone(&self.root), |(_, fd)| Arc::clone(fd));
+        if self.unnamed {
+            let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+            match rustix::fs::openat(&held, ".", flags, Mode::from_raw_mode(0o600)) {
+                Ok(fd) => {
+                    return Ok(PendingFile {
+                        file: File::from(fd),
+                        comps: comps.to_vec(),
+                        temp: Vec::new(),
+                        dir: None,
+                    });
+                }
+                // Not supported here (another file system under the root may be different):
+                // a temporary name for this one.
+                Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => {}
+                Err(e) => return Err(refused(comps, format!("cannot create: {e}"))),
+            }
+        }
+        let temp = self.temp_name();
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&held, temp.as_slice(), flags, Mode::from_raw_mode(0o600))
@@ -176,9 +204,35 @@ impl RestoreRoot {
         // On failure the temporary file goes with `pending`.
         apply_fd(pending.file.as_fd(), meta, self.privileged)
             .map_err(|e| refused(&pending.comps, e))?;
+        if pending.temp.is_empty() {
+            return self.link_into_place(&pending);
+        }
         let result = self.rename_into_place(&pending.comps, &pending.temp);
         pending.dir = None;
         result
+    }
+
+    /// Gives an unnamed file its name: linked by its descriptor, or, if a file of that name is
+    /// in the way, linked under a temporary name and renamed over it (replacing it atomically).
+    fn link_into_place(&mut self, pending: &PendingFile) -> Result<(), Refused> {
+        let comps = &pending.comps;
+        let Some((name, parent)) = comps.split_last() else {
+            return Err(Refused("the restore root itself cannot be replaced".into()));
+        };
+        let link = |dir: BorrowedFd<'_>, name: &[u8]| {
+            rustix::fs::linkat(&pending.file, "", dir, name, AtFlags::EMPTY_PATH)
+        };
+        let dir = self.dir(parent)?;
+        match link(dir, name.as_slice()) {
+            Ok(()) => return Ok(()),
+            Err(Errno::EXIST) => {}
+            Err(e) => return Err(refused(comps, format!("cannot link it in place: {e}"))),
+        }
+        let temp = self.temp_name();
+        let dir = self.dir(parent)?;
+        link(dir, temp.as_slice())
+            .map_err(|e| refused(comps, format!("cannot link it in place: {e}")))?;
+        self.rename_into_place(comps, &temp)
     }
 
     /// Removes an unfinished file.
@@ -297,6 +351,21 @@ impl RestoreRoot {
     }
 }
 
+/// Whether an unnamed file made in `dir` can be linked in by its descriptor (`O_TMPFILE` is
+/// supported there and the process has `CAP_DAC_READ_SEARCH`), tried once with an empty file.
+fn can_link_unnamed(dir: &OwnedFd) -> bool {
+    let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+    let Ok(fd) = rustix::fs::openat(dir, ".", flags, Mode::from_raw_mode(0o600)) else {
+        return false;
+    };
+    let probe = format!(".ntbackup-probe-{}", std::process::id());
+    let linked = rustix::fs::linkat(&fd, "", dir, probe.as_str(), AtFlags::EMPTY_PATH).is_ok();
+    if linked {
+        let _ = rustix::fs::unlinkat(dir, probe.as_str(), AtFlags::empty());
+    }
+    linked
+}
+
 fn open_or_make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> Result<OwnedFd, String> {
     let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
     match rustix::fs::openat(parent, name, flags, Mode::empty()) {
@@ -381,8 +450,45 @@ mod tests {
 
     #[test]
     fn files_appear_under_their_real_name_only_when_committed() {
+        // Unnamed files where the probe allows them (root on Linux), and temporary names.
+        for unnamed in [true, false] {
+            committed_files_appear(unnamed);
+        }
+    }
+
+    #[test]
+    fn a_committed_file_replaces_one_of_its_name_whole() {
+        for unnamed in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("out");
+            std::fs::create_dir_all(out.join("d")).unwrap();
+            std::fs::write(out.join("d/f"), b"old content, longer").unwrap();
+            let mut root = RestoreRoot::open(&out).unwrap();
+            root.unnamed &= unnamed;
+            let mut f = root.begin_file(&c("d/f")).unwrap();
+            f.file.write_all(b"new").unwrap();
+            assert_eq!(
+                std::fs::read(out.join("d/f")).unwrap(),
+                b"old content, longer"
+            );
+            root.commit_file(f, &Meta::default()).unwrap();
+            assert_eq!(
+                std::fs::read(out.join("d/f")).unwrap(),
+                b"new",
+                "unnamed {unnamed}"
+            );
+            let names: Vec<_> = std::fs::read_dir(out.join("d"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["f"], "no temporary name left (unnamed {unnamed})");
+        }
+    }
+
+    fn committed_files_appear(unnamed: bool) {
         let dir = tempfile::tempdir().unwrap();
         let mut root = RestoreRoot::open(&dir.path().join("out")).unwrap();
+        root.unnamed &= unnamed;
         let mut f = root.begin_file(&c("a/b/file")).unwrap();
         f.file.write_all(b"hello").unwrap();
         assert!(

@@ -1,17 +1,16 @@
 //! Turning reader events into files under the restore root.
 
-use std::io::Write;
-
 use tape_format::attrs::BlockAttributes;
 use tape_format::ids::StreamId;
 use tape_format::path::MtfPath;
 use tape_format::reader::{ChecksumStatus, DirectoryEvent, Event, FileEvent};
 use tape_format::stream::unix::{UnixFileType, UnixMeta};
 
+use super::apply::{Applier, FileDone, STREAM_AT, gone};
 use super::names::{UnsafeName, checked, components, show};
 use super::prune::Restored;
 use super::read::Consumer;
-use super::target::{Meta, PendingFile, Refused, RestoreRoot};
+use super::target::{Meta, Refused};
 use super::{RestoreReport, SetChoice};
 use crate::walk::Timestamp;
 use crate::{Detail, EventSink, JobEvent};
@@ -30,9 +29,11 @@ pub(crate) enum Control {
     Done,
 }
 
-/// A regular file being restored.
+/// A regular file being restored: its data gathered until its stream ends (then it is
+/// created whole, on the file-system thread), or streamed there past [`STREAM_AT`] bytes.
 struct Pending {
-    file: PendingFile,
+    buf: Vec<u8>,
+    streaming: bool,
     comps: Vec<Vec<u8>>,
     shown: String,
     meta: Meta,
@@ -45,7 +46,7 @@ struct Pending {
 }
 
 pub(crate) struct Extractor<'a> {
-    pub(crate) root: RestoreRoot,
+    pub(crate) root: Applier,
     pub(crate) report: RestoreReport,
     events: &'a mut dyn EventSink,
     choice: SetChoice,
@@ -131,7 +132,7 @@ fn lookup(
 }
 
 impl<'a> Extractor<'a> {
-    pub(crate) fn new(root: RestoreRoot, choice: SetChoice, events: &'a mut dyn EventSink) -> Self {
+    pub(crate) fn new(root: Applier, choice: SetChoice, events: &'a mut dyn EventSink) -> Self {
         Self {
             root,
             report: RestoreReport::default(),
@@ -497,7 +498,18 @@ impl<'a> Extractor<'a> {
         };
         let names: std::collections::HashSet<Vec<u8>> =
             listing.entries.into_iter().map(|e| e.name).collect();
-        let (removed, failed) = self.restored.prune(&mut self.root, &dir, &names);
+        let mut restored = std::mem::take(&mut self.restored);
+        self.absorb();
+        let shown = dir.clone();
+        let answer = self.root.call_after_all(&shown, move |w| {
+            let result = restored.prune(&mut w.root, &dir, &names);
+            (restored, result)
+        });
+        let Some((restored, (removed, failed))) = answer else {
+            return self.refuse(show(&shown), "the restore's file-system thread stopped");
+        };
+        self.restored = restored;
+        let dir = shown;
         for path in removed {
             self.report.removed += 1;
             self.events.event(&JobEvent::Message {
@@ -536,7 +548,13 @@ impl<'a> Extractor<'a> {
         }
         let meta = self.meta_of(unix, d.dirb.modified, true);
         self.current_dir = None;
-        match self.root.directory(&comps, meta) {
+        let at = comps.clone();
+        let result = self
+            .root
+            .call(&comps, move |w| w.root.directory(&at, meta))
+            .unwrap_or_else(|| Err(gone(&comps)));
+        self.absorb();
+        match result {
             Ok(()) => {
                 self.restored.record(&comps);
                 self.current_dir = Some(comps.clone());
@@ -567,7 +585,13 @@ impl<'a> Extractor<'a> {
         let result = match unix.map(|u| u.file_type) {
             Some(UnixFileType::Symlink) => {
                 let target = unix.map(|u| u.symlink_target.clone()).unwrap_or_default();
-                self.root.symlink(&comps, &target, &meta).map(|()| {
+                let at = comps.clone();
+                let result = self
+                    .root
+                    .call(parent(&comps), move |w| w.root.symlink(&at, &target, &meta))
+                    .unwrap_or_else(|| Err(gone(&comps)));
+                self.absorb();
+                result.map(|()| {
                     self.restored.record(&comps);
                     self.report.files += 1;
                 })
@@ -579,33 +603,41 @@ impl<'a> Extractor<'a> {
                     components: Vec::new(),
                 };
                 match components(&device, Some(&target)) {
-                    Ok(t) => self.root.hard_link(&comps, &t).map(|()| {
-                        self.restored.record(&comps);
-                        self.report.files += 1;
-                    }),
+                    Ok(t) => {
+                        let at = comps.clone();
+                        // Its target may be any lane's: after all of them.
+                        let result = self
+                            .root
+                            .call_after_all(parent(&comps), move |w| w.root.hard_link(&at, &t))
+                            .unwrap_or_else(|| Err(gone(&comps)));
+                        self.absorb();
+                        result.map(|()| {
+                            self.restored.record(&comps);
+                            self.report.files += 1;
+                        })
+                    }
                     Err(UnsafeName(why)) => {
                         Err(Refused(format!("{shown}: hard link refused: {why}")))
                     }
                 }
             }
-            Some(UnixFileType::Regular) | None => match self.root.begin_file(&comps) {
-                Ok(file) => {
-                    let size = f.header.displayable_size;
-                    self.pending = Some(Pending {
-                        file,
-                        comps: comps.clone(),
-                        shown: shown.clone(),
-                        meta,
-                        size,
-                        written: 0,
-                        receiving: false,
-                        ended: false,
-                        failed: None,
-                    });
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
+            Some(UnixFileType::Regular) | None => {
+                let size = f.header.displayable_size;
+                let cap = usize::try_from(size).unwrap_or(STREAM_AT).min(STREAM_AT);
+                self.pending = Some(Pending {
+                    buf: Vec::with_capacity(cap),
+                    streaming: false,
+                    comps: comps.clone(),
+                    shown: shown.clone(),
+                    meta,
+                    size,
+                    written: 0,
+                    receiving: false,
+                    ended: false,
+                    failed: None,
+                });
+                Ok(())
+            }
             Some(other) => Err(Refused(format!("{shown}: a {other:?} is not restored"))),
         };
         match result {
@@ -622,9 +654,21 @@ impl<'a> Extractor<'a> {
         if !p.receiving || p.failed.is_some() {
             return;
         }
-        match p.file.file.write_all(bytes) {
-            Ok(()) => p.written += bytes.len() as u64,
-            Err(e) => p.failed = Some(format!("writing failed: {e}")),
+        p.written += bytes.len() as u64;
+        let mut bytes = bytes;
+        while !bytes.is_empty() {
+            let room = STREAM_AT - p.buf.len();
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            p.buf.extend_from_slice(now);
+            bytes = rest;
+            if p.buf.len() == STREAM_AT {
+                if !p.streaming {
+                    p.streaming = true;
+                    self.root.begin(p.comps.clone());
+                }
+                let chunk = std::mem::replace(&mut p.buf, Vec::with_capacity(STREAM_AT));
+                self.root.chunk(chunk);
+            }
         }
     }
 
@@ -664,17 +708,39 @@ impl<'a> Extractor<'a> {
             })
         });
         match why {
-            None => match self.root.commit_file(p.file, &p.meta) {
-                Ok(()) => {
-                    self.restored.record(&p.comps);
-                    self.report.files += 1;
-                    self.report.bytes += p.written;
+            None if p.streaming => {
+                if !p.buf.is_empty() {
+                    self.root.chunk(p.buf);
                 }
-                Err(Refused(why)) => self.refuse(p.shown, why),
-            },
+                self.root.end(p.comps, p.shown, p.written, p.meta);
+            }
+            None => self.root.file(p.comps, p.shown, p.buf, p.meta),
             Some(why) => {
-                self.root.abandon_file(p.file);
+                if p.streaming {
+                    self.root.abandon();
+                }
                 self.refuse(p.shown, why);
+            }
+        }
+        self.absorb();
+    }
+
+    /// Reports the files the file-system thread has finished.
+    pub(crate) fn absorb(&mut self) {
+        for FileDone {
+            comps,
+            shown,
+            bytes,
+            result,
+        } in self.root.take_done()
+        {
+            match result {
+                Ok(()) => {
+                    self.restored.record(&comps);
+                    self.report.files += 1;
+                    self.report.bytes += bytes;
+                }
+                Err(Refused(why)) => self.refuse(shown, why),
             }
         }
     }
@@ -717,4 +783,9 @@ impl Consumer for Extractor<'_> {
             self.report.sets.push(set_number);
         }
     }
+}
+
+/// The directory a path is in.
+fn parent(comps: &[Vec<u8>]) -> &[Vec<u8>] {
+    &comps[..comps.len().saturating_sub(1)]
 }

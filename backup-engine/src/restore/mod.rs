@@ -9,6 +9,7 @@
 //! symbolic links; a file is written under a temporary name and renamed into place only when
 //! complete and its checksum matches.
 
+mod apply;
 mod check;
 mod extract;
 pub(crate) mod names;
@@ -204,12 +205,16 @@ pub fn run_restore(
     } = cx;
     let steps = plan::steps(job, drive, catalog)?;
     plan::announce(&steps, catalog, events);
-    let root = RestoreRoot::open(&job.target).map_err(|source| RestoreError::Target {
+    // A chain of sets removes what later sets no longer list: one lane, so no thread keeps a
+    // handle on a directory another removed.
+    let one_lane = steps.len() > 1;
+    let open = |lane| RestoreRoot::open(&job.target).map(|r| r.in_lane(lane));
+    let applier = apply::Applier::start(open, one_lane).map_err(|source| RestoreError::Target {
         path: job.target.clone(),
         source,
     })?;
     let mut x = Extractor::new(
-        root,
+        applier,
         steps.first().map_or(SetChoice::All, |s| s.choice),
         events,
     );
@@ -240,11 +245,10 @@ pub fn run_restore(
             break;
         }
     }
+    let root = x.root.finish();
+    x.absorb();
     let Extractor {
-        root,
-        mut report,
-        found,
-        ..
+        mut report, found, ..
     } = x;
     for (path, found) in job.paths.iter().zip(found) {
         if !found && report.incomplete.is_none() {
@@ -253,10 +257,18 @@ pub fn run_restore(
                 .push((path.display().to_string(), "not in the backup".into()));
         }
     }
-    for problem in root.finish() {
-        report
-            .refused
-            .push((problem.0, "metadata not applied".into()));
+    match root {
+        Some(roots) => {
+            for problem in roots.into_iter().flat_map(RestoreRoot::finish) {
+                report
+                    .refused
+                    .push((problem.0, "metadata not applied".into()));
+            }
+        }
+        None => report.refused.push((
+            job.target.display().to_string(),
+            "the restore's file-system thread failed; directories' metadata not applied".into(),
+        )),
     }
     Ok(report)
 }

@@ -78,6 +78,8 @@ pub(crate) struct RestoreRoot {
     deferred: Vec<(Vec<Vec<u8>>, Meta)>,
     counter: u64,
     pid: u32,
+    /// Which of the restore's file-system threads uses it (part of temporary names).
+    lane: usize,
 }
 
 impl RestoreRoot {
@@ -98,6 +100,7 @@ impl RestoreRoot {
             deferred: Vec::new(),
             counter: 0,
             pid: std::process::id(),
+            lane: 0,
         })
     }
 
@@ -143,7 +146,17 @@ impl RestoreRoot {
 
     fn temp_name(&mut self) -> Vec<u8> {
         self.counter += 1;
-        format!(".ntbackup-partial-{}-{}", self.pid, self.counter).into_bytes()
+        format!(
+            ".ntbackup-partial-{}-{}-{}",
+            self.pid, self.lane, self.counter
+        )
+        .into_bytes()
+    }
+
+    /// The root for file-system thread `lane` (several restore into one root at once).
+    pub(crate) fn in_lane(mut self, lane: usize) -> Self {
+        self.lane = lane;
+        self
     }
 
     /// Makes sure the directory exists; its metadata are applied at [`finish`](Self::finish).

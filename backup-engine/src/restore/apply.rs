@@ -12,8 +12,8 @@
 //! in different directories (a directory's lock is what two threads in one would fight over).
 //! A regular file is sent whole once its data stream has ended and been checked
 //! ([`Applier::file`]), or, past [`STREAM_AT`] bytes, as a start, chunks and an end; how each
-//! file ended comes back later ([`Applier::take_done`]). Directories are calls that wait for
-//! their answer from their lane ([`Applier::call`]); links and removals wait for every lane
+//! file or directory ended comes back later ([`Applier::take_done`]), so the caller never waits
+//! for a lane but when its queue is full. Links and removals are calls that wait for every lane
 //! first ([`Applier::call_after_all`]), since what they name may have been made by any.
 //!
 //! Jobs travel in batches of up to [`BATCH_JOBS`] jobs or [`STREAM_AT`] bytes, and answers in
@@ -51,7 +51,7 @@ enum Answer {
     Reply(Reply),
 }
 
-/// How one regular file ended on the file system.
+/// How one regular file (or directory) ended on the file system.
 #[derive(Debug)]
 pub(crate) struct FileDone {
     /// Its path under the root.
@@ -60,6 +60,8 @@ pub(crate) struct FileDone {
     pub(crate) shown: String,
     /// Bytes of data it has.
     pub(crate) bytes: u64,
+    /// It is a directory.
+    pub(crate) directory: bool,
     /// Whether it is in place, or why not.
     pub(crate) result: Result<(), Refused>,
 }
@@ -135,6 +137,9 @@ impl Lane {
 /// The caller's handle on the file-system threads.
 pub(crate) struct Applier {
     lanes: Vec<Lane>,
+    /// Each directory's lane, once it has one.
+    lane_of_dir: std::collections::HashMap<Vec<Vec<u8>>, usize>,
+    next_lane: usize,
     done: Vec<FileDone>,
     /// The lane of the file being streamed.
     streaming: usize,
@@ -160,17 +165,47 @@ impl Applier {
         }
         Ok(Self {
             lanes,
+            lane_of_dir: std::collections::HashMap::new(),
+            next_lane: 0,
             done: Vec::new(),
             streaming: 0,
         })
     }
 
-    /// The lane of directory `dir` (and of everything in it).
-    fn lane_of(&self, dir: &[Vec<u8>]) -> usize {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        dir.hash(&mut h);
-        usize::try_from(h.finish() % self.lanes.len() as u64).unwrap_or(0)
+    /// The lane of directory `dir` (and of everything in it): directories take the lanes in
+    /// turn as they first come, so the next directory goes to another lane than this one's
+    /// and both fill at once.
+    fn lane_of(&mut self, dir: &[Vec<u8>]) -> usize {
+        if self.lanes.len() == 1 {
+            return 0;
+        }
+        if let Some(&lane) = self.lane_of_dir.get(dir) {
+            return lane;
+        }
+        let lane = self.next_lane;
+        self.next_lane = (lane + 1) % self.lanes.len();
+        self.lane_of_dir.insert(dir.to_vec(), lane);
+        lane
+    }
+
+    /// Makes sure directory `comps` exists; its metadata are applied when the restore
+    /// finishes. How it went comes back from [`take_done`](Self::take_done).
+    pub(crate) fn directory(&mut self, comps: Vec<Vec<u8>>, shown: String, meta: Meta) {
+        let lane = self.lane_of(&comps);
+        let name = shown.clone();
+        let job: Job = Box::new(move |w| {
+            let result = w.root.directory(&comps, meta);
+            Some(Answer::File(FileDone {
+                comps,
+                shown,
+                bytes: 0,
+                directory: true,
+                result,
+            }))
+        });
+        if !self.lanes[lane].send(job, 0) {
+            self.gone_file(name, 0);
+        }
     }
 
     fn received(&mut self, answers: Vec<Answer>) -> Option<Reply> {
@@ -245,6 +280,7 @@ impl Applier {
                 comps,
                 shown,
                 bytes: bytes as u64,
+                directory: false,
                 result,
             }))
         });
@@ -299,6 +335,7 @@ impl Applier {
                 comps,
                 shown,
                 bytes,
+                directory: false,
                 result,
             }))
         });
@@ -323,6 +360,7 @@ impl Applier {
             comps: Vec::new(),
             shown,
             bytes,
+            directory: false,
             result: Err(Refused(GONE.into())),
         });
     }

@@ -498,10 +498,14 @@ impl<'a> Extractor<'a> {
         };
         let names: std::collections::HashSet<Vec<u8>> =
             listing.entries.into_iter().map(|e| e.name).collect();
-        let mut restored = std::mem::take(&mut self.restored);
+        // Everything restored so far is in place and recorded before the listing is applied.
+        if self.root.call_after_all(&dir, |_| ()).is_none() {
+            return self.refuse(show(&dir), "the restore's file-system thread stopped");
+        }
         self.absorb();
+        let mut restored = std::mem::take(&mut self.restored);
         let shown = dir.clone();
-        let answer = self.root.call_after_all(&shown, move |w| {
+        let answer = self.root.call(&shown, move |w| {
             let result = restored.prune(&mut w.root, &dir, &names);
             (restored, result)
         });
@@ -547,25 +551,15 @@ impl<'a> Extractor<'a> {
             self.raw_dirs.insert(d.path.clone(), comps.clone());
         }
         let meta = self.meta_of(unix, d.dirb.modified, true);
-        self.current_dir = None;
-        let at = comps.clone();
-        let result = self
-            .root
-            .call(&comps, move |w| w.root.directory(&at, meta))
-            .unwrap_or_else(|| Err(gone(&comps)));
+        // Created on its lane; counted (or refused) when the lane says how it went.
+        let shown = show(&comps);
+        self.root.directory(comps.clone(), shown.clone(), meta);
+        self.current_dir = Some(comps);
+        self.events.event(&JobEvent::Message {
+            detail: Detail::Full,
+            text: format!("{shown}/"),
+        });
         self.absorb();
-        match result {
-            Ok(()) => {
-                self.restored.record(&comps);
-                self.current_dir = Some(comps.clone());
-                self.report.directories += 1;
-                self.events.event(&JobEvent::Message {
-                    detail: Detail::Full,
-                    text: format!("{}/", show(&comps)),
-                });
-            }
-            Err(Refused(why)) => self.refuse(show(&comps), why),
-        }
     }
 
     fn file(&mut self, f: &FileEvent) {
@@ -731,10 +725,15 @@ impl<'a> Extractor<'a> {
             comps,
             shown,
             bytes,
+            directory,
             result,
         } in self.root.take_done()
         {
             match result {
+                Ok(()) if directory => {
+                    self.restored.record(&comps);
+                    self.report.directories += 1;
+                }
                 Ok(()) => {
                     self.restored.record(&comps);
                     self.report.files += 1;

@@ -140,6 +140,8 @@ pub(crate) struct Applier {
     /// Each directory's lane, once it has one.
     lane_of_dir: std::collections::HashMap<Vec<Vec<u8>>, usize>,
     next_lane: usize,
+    /// Everything goes to the first lane (see [`one_lane`](Self::one_lane)).
+    one_lane: bool,
     done: Vec<FileDone>,
     /// The lane of the file being streamed.
     streaming: usize,
@@ -167,6 +169,7 @@ impl Applier {
             lanes,
             lane_of_dir: std::collections::HashMap::new(),
             next_lane: 0,
+            one_lane: false,
             done: Vec::new(),
             streaming: 0,
         })
@@ -176,7 +179,7 @@ impl Applier {
     /// turn as they first come, so the next directory goes to another lane than this one's
     /// and both fill at once.
     fn lane_of(&mut self, dir: &[Vec<u8>]) -> usize {
-        if self.lanes.len() == 1 {
+        if self.lanes.len() == 1 || self.one_lane {
             return 0;
         }
         if let Some(&lane) = self.lane_of_dir.get(dir) {
@@ -248,6 +251,18 @@ impl Applier {
     ) -> Option<R> {
         let lane = self.lane_of(dir);
         self.call_on(lane, f)
+    }
+
+    /// From now on, everything runs on one lane, in order, once every lane has done what it
+    /// was given.
+    pub(crate) fn one_lane(&mut self) {
+        if !self.one_lane && self.lanes.len() > 1 {
+            for lane in 0..self.lanes.len() {
+                // A lane that is gone answers no more; its files are reported as such.
+                let _ = self.call_on(lane, |_| ());
+            }
+            self.one_lane = true;
+        }
     }
 
     /// Runs `f` on the lane of directory `dir` once every lane has done everything given to
@@ -498,6 +513,26 @@ mod tests {
         }
         assert_eq!(std::fs::read(out.join("big/file")).unwrap(), big);
         assert_eq!(std::fs::read(out.join("links/l")).unwrap(), b"d7/f3 first");
+    }
+
+    #[test]
+    fn directories_take_the_lanes_in_turn_until_one_lane_is_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = start(&dir.path().join("out"), false);
+        let lanes: Vec<usize> = (0..6).map(|i| a.lane_of(&c(&format!("d{i}")))).collect();
+        assert_eq!(lanes, [0, 1, 2, 3, 0, 1]);
+        assert_eq!(a.lane_of(&c("d2")), 2, "a directory keeps its lane");
+        a.file(
+            c("d3/f"),
+            "d3/f".into(),
+            b"before".to_vec(),
+            Meta::default(),
+        );
+        a.one_lane();
+        // The barrier: what was given before is done.
+        assert_eq!(a.take_done().len(), 1);
+        assert_eq!(a.lane_of(&c("d3")), 0);
+        assert_eq!(a.lane_of(&c("new")), 0);
     }
 
     #[test]

@@ -265,6 +265,7 @@ impl<'a> Extractor<'a> {
                     .then(|| i64::from(s.sset.time_zone) * 900);
                 self.new_set();
                 if self.active {
+                    self.second_set();
                     self.report.sets.push(number);
                     self.events.event(&JobEvent::Message {
                         detail: Detail::Summary,
@@ -719,6 +720,15 @@ impl<'a> Extractor<'a> {
         self.absorb();
     }
 
+    /// Before a further set is restored: one lane from here on, since a later set may reuse
+    /// a name for another kind of object (a file where a directory was), and which of the two
+    /// a name ends up as must follow the medium's order, not the lanes' timing.
+    fn second_set(&mut self) {
+        if !self.report.sets.is_empty() {
+            self.root.one_lane();
+        }
+    }
+
     /// Reports the files the file-system thread has finished.
     pub(crate) fn absorb(&mut self) {
         for FileDone {
@@ -779,6 +789,7 @@ impl Consumer for Extractor<'_> {
         };
         self.new_set();
         if self.active && !self.report.sets.contains(&set_number) {
+            self.second_set();
             self.report.sets.push(set_number);
         }
     }

@@ -374,3 +374,62 @@ fn sets_append_to_a_bkf_file() {
         );
     }
 }
+
+/// Every set of a family restored at once, where a later set has a directory under a name an
+/// earlier set had a file: the medium's order decides (the file stays; the directory and what
+/// is in it are refused), and every file of both sets is counted once.
+#[test]
+fn restoring_every_set_follows_the_medium_order_when_a_name_changes_kind() {
+    let l = Lib::new();
+    let root = l.dir.path().join("tree");
+    fs::create_dir_all(root.join("many")).unwrap();
+    for i in 0..200 {
+        fs::write(root.join(format!("many/f{i:03}")), format!("{i}")).unwrap();
+    }
+    fs::write(root.join("x"), b"a file first").unwrap();
+    let (one, _) = l.backup(&root, None).unwrap();
+    fs::remove_file(root.join("x")).unwrap();
+    fs::create_dir(root.join("x")).unwrap();
+    fs::write(root.join("x/inside"), b"then a directory").unwrap();
+    let sets = Some(AppendTo::Family {
+        family: one.family,
+        sequence: None,
+    });
+    l.backup(&root, sets).unwrap();
+    for round in 0..5 {
+        let out = format!("all{round}");
+        let mut drive = l.lib.drive(0).unwrap();
+        let mut policy = chain(&l.lib);
+        let mut job = RestoreJob::new("restore", l.dir.path().join(&out));
+        job.sets = SetSelection::All;
+        job.family = Some(one.family);
+        let mut events = EventLog::default();
+        let report = run_restore(
+            &job,
+            RestoreContext {
+                drive: &mut drive,
+                policy: &mut policy,
+                clock: &clock(),
+                events: &mut events,
+                catalog: Some(&l.catalog),
+            },
+        )
+        .unwrap();
+        assert_eq!(report.sets, vec![1, 2]);
+        let x = l.restored(&out, &root).join("x");
+        assert_eq!(fs::read(&x).unwrap(), b"a file first", "round {round}");
+        let refused: Vec<&str> = report.refused.iter().map(|(p, _)| p.as_str()).collect();
+        assert!(
+            refused.iter().any(|p| p.ends_with("/x"))
+                && refused.iter().any(|p| p.ends_with("/x/inside")),
+            "round {round}: {:?}",
+            report.refused
+        );
+        assert_eq!(
+            report.files,
+            2 * 200 + 1,
+            "round {round}: {:?}",
+            report.refused
+        );
+    }
+}

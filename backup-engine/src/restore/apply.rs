@@ -6,20 +6,30 @@
 //!
 //! # Order
 //!
-//! Each thread (a *lane*) runs its work in the order given. Everything in one directory — the
-//! directory itself and the files in it — goes to the same lane (chosen by the directory's
-//! path), so what happens to one name happens in the order of the medium; lanes only ever work
-//! in different directories (a directory's lock is what two threads in one would fight over).
+//! Each thread (a *lane*) runs its work in the order given. A directory gets a lane the first
+//! time it is seen, the lanes in turn (so the next directory fills on another lane while this
+//! one's files are still being written); the directory's own creation and every file and
+//! symbolic link in it go to that lane, so what happens to a name happens in the medium's
+//! order. A lane may create a missing parent on the way (`mkdir` of an existing directory is
+//! harmless), but lanes otherwise work in different directories, whose locks are what two
+//! threads in one directory would fight over.
+//!
 //! A regular file is sent whole once its data stream has ended and been checked
 //! ([`Applier::file`]), or, past [`STREAM_AT`] bytes, as a start, chunks and an end; how each
-//! file or directory ended comes back later ([`Applier::take_done`]), so the caller never waits
-//! for a lane but when its queue is full. Links and removals are calls that wait for every lane
-//! first ([`Applier::call_after_all`]), since what they name may have been made by any.
+//! object ended comes back later ([`Applier::take_done`]), so the caller never waits for a
+//! lane but when its queue is full. Hard links and listings (which may name what any lane
+//! made) wait for every lane first ([`Applier::call_after_all`]); from a second set on,
+//! everything goes to one lane ([`Applier::one_lane`]), since a later set may reuse a name for
+//! another kind of object. Within one set a name is one object, but a damaged or hostile
+//! medium may repeat one as a link or file and a directory (`a` a link, then `a/b`): before a
+//! lane is given a name another lane has pending as the other kind, that lane finishes, so the
+//! first of the two is made and the second refused, as the medium's order says.
 //!
 //! Jobs travel in batches of up to [`BATCH_JOBS`] jobs or [`STREAM_AT`] bytes, and answers in
 //! one message per batch: one job per message cost a thread wake-up per file, a fifth of the
 //! restore's time. Memory is bounded by the queues: [`QUEUE`] batches per lane.
 
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
@@ -47,13 +57,13 @@ type Job = Box<dyn FnOnce(&mut Worker) -> Option<Answer> + Send>;
 type Reply = Box<dyn std::any::Any + Send>;
 
 enum Answer {
-    File(FileDone),
+    Done(Done),
     Reply(Reply),
 }
 
-/// How one regular file (or directory) ended on the file system.
+/// How one object (a regular file, a symbolic link or a directory) ended on the file system.
 #[derive(Debug)]
-pub(crate) struct FileDone {
+pub(crate) struct Done {
     /// Its path under the root.
     pub(crate) comps: Vec<Vec<u8>>,
     /// Its path as shown in reports.
@@ -66,12 +76,17 @@ pub(crate) struct FileDone {
     pub(crate) result: Result<(), Refused>,
 }
 
+const GONE: &str = "the restore's file-system thread stopped";
+
 /// One thread and the batch being gathered for it.
 struct Lane {
     jobs: Option<SyncSender<Vec<Job>>>,
     batch: Vec<Job>,
     batch_bytes: usize,
     answers: Receiver<Vec<Answer>>,
+    /// The objects given to it whose end has not come back, in order: what to report if the
+    /// thread dies.
+    inflight: VecDeque<(Vec<Vec<u8>>, String, u64, bool)>,
     thread: Option<JoinHandle<RestoreRoot>>,
 }
 
@@ -102,21 +117,22 @@ impl Lane {
             batch: Vec::with_capacity(BATCH_JOBS),
             batch_bytes: 0,
             answers,
+            inflight: VecDeque::new(),
             thread: Some(thread),
         })
     }
 
-    /// Queues `job` (carrying `bytes` of data); false if the thread is gone.
-    fn send(&mut self, job: Job, bytes: usize) -> bool {
+    /// Queues `job` (carrying `bytes` of data), sending the batch when it is full.
+    fn send(&mut self, job: Job, bytes: usize) {
         self.batch.push(job);
         self.batch_bytes += bytes;
         if self.batch.len() >= BATCH_JOBS || self.batch_bytes >= STREAM_AT {
-            return self.flush();
+            self.flush();
         }
-        self.jobs.is_some()
     }
 
-    /// Sends the batch being gathered.
+    /// Sends the batch being gathered; false if the thread is gone (the batch is lost, and
+    /// its objects are reported from `inflight`).
     fn flush(&mut self) -> bool {
         self.batch_bytes = 0;
         if self.batch.is_empty() {
@@ -126,7 +142,13 @@ impl Lane {
         self.jobs.as_ref().is_some_and(|j| j.send(batch).is_ok())
     }
 
-    /// Stops the thread; its root, unless it failed.
+    /// Queues a job that answers with a [`Done`] for `comps`.
+    fn send_object(&mut self, job: Job, bytes: usize, object: (Vec<Vec<u8>>, String, u64, bool)) {
+        self.inflight.push_back(object);
+        self.send(job, bytes);
+    }
+
+    /// Stops the thread (after what it was given); its root, unless it failed.
     fn stop(&mut self) -> Option<RestoreRoot> {
         self.flush();
         self.jobs = None;
@@ -138,38 +160,38 @@ impl Lane {
 pub(crate) struct Applier {
     lanes: Vec<Lane>,
     /// Each directory's lane, once it has one.
-    lane_of_dir: std::collections::HashMap<Vec<Vec<u8>>, usize>,
+    lane_of_dir: HashMap<Vec<Vec<u8>>, usize>,
     next_lane: usize,
     /// Everything goes to the first lane (see [`one_lane`](Self::one_lane)).
     one_lane: bool,
-    done: Vec<FileDone>,
+    done: Vec<Done>,
     /// The lane of the file being streamed.
     streaming: usize,
 }
 
-const GONE: &str = "the restore's file-system thread stopped";
-
 impl Applier {
-    /// Starts the threads, each with a root from `open` (called with the lane's number): as
-    /// many as the machine has processors, up to four, or one with `one_lane`.
-    pub(crate) fn start(
-        mut open: impl FnMut(usize) -> std::io::Result<RestoreRoot>,
-        one_lane: bool,
-    ) -> std::io::Result<Self> {
+    /// Starts the threads, the first with `root` and the others with copies of it: as many as
+    /// the machine has processors, up to four, or one with `one_lane`.
+    pub(crate) fn start(root: RestoreRoot, one_lane: bool) -> std::io::Result<Self> {
         let count = if one_lane {
             1
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_LANES))
         };
+        let mut roots = Vec::with_capacity(count);
+        for lane in 1..count {
+            roots.push(root.another(lane)?);
+        }
+        roots.insert(0, root);
         let mut lanes = Vec::with_capacity(count);
-        for i in 0..count {
-            lanes.push(Lane::start(open(i)?, i)?);
+        for (i, root) in roots.into_iter().enumerate() {
+            lanes.push(Lane::start(root, i)?);
         }
         Ok(Self {
             lanes,
-            lane_of_dir: std::collections::HashMap::new(),
+            lane_of_dir: HashMap::new(),
             next_lane: 0,
-            one_lane: false,
+            one_lane,
             done: Vec::new(),
             streaming: 0,
         })
@@ -188,101 +210,168 @@ impl Applier {
         let lane = self.next_lane;
         self.next_lane = (lane + 1) % self.lanes.len();
         self.lane_of_dir.insert(dir.to_vec(), lane);
+        // This lane may create `dir` and its parents on the way. If one of those names is a
+        // file or link another lane has yet to make (a damaged or hostile medium: a link
+        // `a`, then `a/b`), that lane makes it first, as the medium's order says; the new
+        // lane then finds it in the way and refuses, never following it.
+        for end in 1..=dir.len() {
+            let name = &dir[..end];
+            let Some(&other) = self.lane_of_dir.get(parent(name)) else {
+                continue;
+            };
+            let pending = other != lane
+                && self.lanes[other]
+                    .inflight
+                    .iter()
+                    .any(|(c, _, _, directory)| !directory && c.as_slice() == name);
+            if pending {
+                self.settle(other);
+            }
+        }
         lane
     }
 
-    /// Makes sure directory `comps` exists; its metadata are applied when the restore
-    /// finishes. How it went comes back from [`take_done`](Self::take_done).
-    pub(crate) fn directory(&mut self, comps: Vec<Vec<u8>>, shown: String, meta: Meta) {
-        let lane = self.lane_of(&comps);
-        let name = shown.clone();
-        let job: Job = Box::new(move |w| {
-            let result = w.root.directory(&comps, meta);
-            Some(Answer::File(FileDone {
-                comps,
-                shown,
-                bytes: 0,
-                directory: true,
-                result,
-            }))
-        });
-        if !self.lanes[lane].send(job, 0) {
-            self.gone_file(name, 0);
+    /// Waits until lane `lane` has done everything given to it.
+    fn settle(&mut self, lane: usize) {
+        if self.ask(lane, |_| ()) {
+            let _: Option<()> = self.reply(lane);
         }
     }
 
-    fn received(&mut self, answers: Vec<Answer>) -> Option<Reply> {
+    /// The lane for a file or link named `comps`: its directory's. If a directory of that name
+    /// is another lane's, that lane is done first, so the name is what the medium's order
+    /// makes it (the later object refused if the earlier is in the way).
+    fn lane_of_name(&mut self, comps: &[Vec<u8>]) -> usize {
+        let lane = self.lane_of(parent(comps));
+        if let Some(&other) = self.lane_of_dir.get(comps)
+            && other != lane
+            && !self.one_lane
+        {
+            self.settle(other);
+        }
+        lane
+    }
+
+    /// Takes the answers of lane `lane`; the reply to a call if one was among them.
+    fn received(&mut self, lane: usize, answers: Vec<Answer>) -> Option<Reply> {
         let mut reply = None;
         for answer in answers {
             match answer {
-                Answer::File(d) => self.done.push(d),
+                Answer::Done(d) => {
+                    self.lanes[lane].inflight.pop_front();
+                    self.done.push(d);
+                }
                 Answer::Reply(r) => reply = Some(r),
             }
         }
         reply
     }
 
-    /// Runs `f` on lane `lane` after everything given to it before, and returns its answer
-    /// (`None` if the thread is gone).
-    fn call_on<R: Send + 'static>(
+    /// Sends `f` to lane `lane` after everything given to it before; false if it is gone.
+    fn ask<R: Send + 'static>(
         &mut self,
         lane: usize,
         f: impl FnOnce(&mut Worker) -> R + Send + 'static,
-    ) -> Option<R> {
+    ) -> bool {
         let l = &mut self.lanes[lane];
         l.batch
             .push(Box::new(move |w| Some(Answer::Reply(Box::new(f(w))))));
-        if !l.flush() {
-            return None;
-        }
+        l.flush()
+    }
+
+    /// The answer to what [`ask`](Self::ask) sent to lane `lane`.
+    fn reply<R: Send + 'static>(&mut self, lane: usize) -> Option<R> {
         loop {
             let answers = self.lanes[lane].answers.recv().ok()?;
-            if let Some(r) = self.received(answers) {
+            if let Some(r) = self.received(lane, answers) {
                 return r.downcast::<R>().ok().map(|r| *r);
             }
         }
     }
 
-    /// Runs `f` on the lane of directory `dir`, after everything given to that lane.
+    /// Runs `f` on the lane of directory `dir`, after everything given to that lane, and
+    /// returns its answer (`None` if the thread is gone).
     pub(crate) fn call<R: Send + 'static>(
         &mut self,
         dir: &[Vec<u8>],
         f: impl FnOnce(&mut Worker) -> R + Send + 'static,
     ) -> Option<R> {
         let lane = self.lane_of(dir);
-        self.call_on(lane, f)
+        if !self.ask(lane, f) {
+            return None;
+        }
+        self.reply(lane)
+    }
+
+    /// Waits until every lane has done everything given to it (all lanes working meanwhile);
+    /// false if one is gone.
+    fn barrier(&mut self) -> bool {
+        let lanes = self.lanes.len();
+        let asked: Vec<bool> = (0..lanes).map(|lane| self.ask(lane, |_| ())).collect();
+        let mut all = true;
+        for (lane, asked) in asked.into_iter().enumerate() {
+            all &= asked && self.reply::<()>(lane).is_some();
+        }
+        all
     }
 
     /// From now on, everything runs on one lane, in order, once every lane has done what it
     /// was given.
     pub(crate) fn one_lane(&mut self) {
         if !self.one_lane && self.lanes.len() > 1 {
-            for lane in 0..self.lanes.len() {
-                // A lane that is gone answers no more; its files are reported as such.
-                let _ = self.call_on(lane, |_| ());
-            }
+            // A lane that is gone answers no more; its objects are reported at the end.
+            self.barrier();
             self.one_lane = true;
         }
     }
 
     /// Runs `f` on the lane of directory `dir` once every lane has done everything given to
-    /// it (for what may name a file any lane made: links, removals).
+    /// it (for what may name an object any lane made: hard links, listings).
     pub(crate) fn call_after_all<R: Send + 'static>(
         &mut self,
         dir: &[Vec<u8>],
         f: impl FnOnce(&mut Worker) -> R + Send + 'static,
     ) -> Option<R> {
-        for lane in 0..self.lanes.len() {
-            self.call_on(lane, |_| ())?;
+        if !self.barrier() {
+            return None;
         }
         self.call(dir, f)
+    }
+
+    /// Makes sure directory `comps` exists; its metadata are applied when the restore
+    /// finishes. How it went comes back from [`take_done`](Self::take_done).
+    pub(crate) fn directory(&mut self, comps: Vec<Vec<u8>>, shown: String, meta: Meta) {
+        let lane = self.lane_of(&comps);
+        let object = (comps.clone(), shown.clone(), 0, true);
+        let job: Job = Box::new(move |w| {
+            let result = w.root.directory(&comps, meta);
+            Some(done(comps, shown, 0, true, result))
+        });
+        self.lanes[lane].send_object(job, 0, object);
+    }
+
+    /// A symbolic link to `target` (stored as it is, never followed).
+    pub(crate) fn symlink(
+        &mut self,
+        comps: Vec<Vec<u8>>,
+        shown: String,
+        target: Vec<u8>,
+        meta: Meta,
+    ) {
+        let lane = self.lane_of_name(&comps);
+        let object = (comps.clone(), shown.clone(), 0, false);
+        let job: Job = Box::new(move |w| {
+            let result = w.root.symlink(&comps, &target, &meta);
+            Some(done(comps, shown, 0, false, result))
+        });
+        self.lanes[lane].send_object(job, 0, object);
     }
 
     /// A whole regular file: created, written, given `meta` and linked in place.
     pub(crate) fn file(&mut self, comps: Vec<Vec<u8>>, shown: String, data: Vec<u8>, meta: Meta) {
         let bytes = data.len();
-        let lane = self.lane_of(parent(&comps));
-        let name = shown.clone();
+        let lane = self.lane_of_name(&comps);
+        let object = (comps.clone(), shown.clone(), bytes as u64, false);
         let job: Job = Box::new(move |w| {
             let result =
                 w.root
@@ -291,22 +380,14 @@ impl Applier {
                         Ok(()) => w.root.commit_file(f, &meta),
                         Err(e) => Err(Refused(format!("writing failed: {e}"))),
                     });
-            Some(Answer::File(FileDone {
-                comps,
-                shown,
-                bytes: bytes as u64,
-                directory: false,
-                result,
-            }))
+            Some(done(comps, shown, bytes as u64, false, result))
         });
-        if !self.lanes[lane].send(job, bytes) {
-            self.gone_file(name, bytes as u64);
-        }
+        self.lanes[lane].send_object(job, bytes, object);
     }
 
     /// Starts a regular file whose data follow in [`chunk`](Self::chunk)s.
     pub(crate) fn begin(&mut self, comps: Vec<Vec<u8>>) {
-        self.streaming = self.lane_of(parent(&comps));
+        self.streaming = self.lane_of_name(&comps);
         let job: Job = Box::new(move |w| {
             w.streaming = Some(match w.root.begin_file(&comps) {
                 Ok(f) => (Some(f), None),
@@ -334,7 +415,7 @@ impl Applier {
     /// Ends the streamed file: in place with `meta`; its end comes back from
     /// [`take_done`](Self::take_done).
     pub(crate) fn end(&mut self, comps: Vec<Vec<u8>>, shown: String, bytes: u64, meta: Meta) {
-        let name = shown.clone();
+        let object = (comps.clone(), shown.clone(), bytes, false);
         let job: Job = Box::new(move |w| {
             let result = match w.streaming.take() {
                 Some((Some(f), None)) => w.root.commit_file(f, &meta),
@@ -346,17 +427,9 @@ impl Applier {
                 }
                 Some((None, None)) | None => Err(Refused("it was never created".into())),
             };
-            Some(Answer::File(FileDone {
-                comps,
-                shown,
-                bytes,
-                directory: false,
-                result,
-            }))
+            Some(done(comps, shown, bytes, false, result))
         });
-        if !self.lanes[self.streaming].send(job, 0) {
-            self.gone_file(name, bytes);
-        }
+        self.lanes[self.streaming].send_object(job, 0, object);
     }
 
     /// Removes the streamed file (the caller reports why).
@@ -370,35 +443,38 @@ impl Applier {
         self.lanes[self.streaming].send(job, 0);
     }
 
-    fn gone_file(&mut self, shown: String, bytes: u64) {
-        self.done.push(FileDone {
-            comps: Vec::new(),
-            shown,
-            bytes,
-            directory: false,
-            result: Err(Refused(GONE.into())),
-        });
-    }
-
-    /// Files that ended since the last call (in order within each directory).
-    pub(crate) fn take_done(&mut self) -> Vec<FileDone> {
+    /// Objects that ended since the last call (in order within each directory).
+    pub(crate) fn take_done(&mut self) -> Vec<Done> {
         self.receive_all();
         std::mem::take(&mut self.done)
     }
 
-    /// Stops the threads and returns their roots (`None` if one failed), after which
-    /// [`take_done`](Self::take_done) has every file's end.
-    pub(crate) fn finish(&mut self) -> Option<Vec<RestoreRoot>> {
+    /// Stops the threads; the roots of those that did not fail, first lane first, and
+    /// whether all of them were there. Then [`take_done`](Self::take_done) has every object's
+    /// end (those of a failed thread as refused).
+    pub(crate) fn finish(&mut self) -> (Vec<RestoreRoot>, bool) {
         let roots: Vec<Option<RestoreRoot>> = self.lanes.iter_mut().map(Lane::stop).collect();
         self.receive_all();
-        roots.into_iter().collect()
+        for lane in &mut self.lanes {
+            for (comps, shown, bytes, directory) in lane.inflight.drain(..) {
+                self.done.push(Done {
+                    comps,
+                    shown,
+                    bytes,
+                    directory,
+                    result: Err(Refused(GONE.into())),
+                });
+            }
+        }
+        let all = roots.iter().all(Option::is_some);
+        (roots.into_iter().flatten().collect(), all)
     }
 
     /// Collects the answers that have come.
     fn receive_all(&mut self) {
         for lane in 0..self.lanes.len() {
             while let Ok(answers) = self.lanes[lane].answers.try_recv() {
-                self.received(answers);
+                self.received(lane, answers);
             }
         }
     }
@@ -406,9 +482,11 @@ impl Applier {
 
 impl Drop for Applier {
     fn drop(&mut self) {
-        // Unfinished files go with the workers (their drop removes them); batches not sent
-        // are dropped unrun.
+        // The restore ended early (a drive error): the whole, checked files gathered so far
+        // are still made, so what is on disk is what came before the error on the medium;
+        // the streamed file, unfinished, goes with its worker (its drop removes it).
         for lane in &mut self.lanes {
+            lane.flush();
             lane.jobs = None;
             if let Some(thread) = lane.thread.take() {
                 let _ = thread.join();
@@ -417,8 +495,24 @@ impl Drop for Applier {
     }
 }
 
+fn done(
+    comps: Vec<Vec<u8>>,
+    shown: String,
+    bytes: u64,
+    directory: bool,
+    result: Result<(), Refused>,
+) -> Answer {
+    Answer::Done(Done {
+        comps,
+        shown,
+        bytes,
+        directory,
+        result,
+    })
+}
+
 /// The directory a path is in.
-fn parent(comps: &[Vec<u8>]) -> &[Vec<u8>] {
+pub(crate) fn parent(comps: &[Vec<u8>]) -> &[Vec<u8>] {
     &comps[..comps.len().saturating_sub(1)]
 }
 
@@ -436,18 +530,13 @@ mod tests {
     }
 
     fn start(out: &std::path::Path, one_lane: bool) -> Applier {
-        let mut a = Applier::start(
-            |lane| RestoreRoot::open(out).map(|r| r.in_lane(lane)),
-            one_lane,
-        )
-        .unwrap();
+        let mut a = Applier::start(RestoreRoot::open(out).unwrap(), one_lane).unwrap();
         if !one_lane {
             // Whatever this machine has: four lanes, so the spread is tested.
             while a.lanes.len() < MAX_LANES {
                 let lane = a.lanes.len();
-                a.lanes.push(
-                    Lane::start(RestoreRoot::open(out).unwrap().in_lane(lane), lane).unwrap(),
-                );
+                let root = RestoreRoot::open(out).unwrap().another(lane).unwrap();
+                a.lanes.push(Lane::start(root, lane).unwrap());
             }
         }
         a
@@ -498,7 +587,8 @@ mod tests {
             })
             .unwrap();
         assert_eq!(linked, Ok(()));
-        let roots = a.finish().unwrap();
+        let (roots, all) = a.finish();
+        assert!(all);
         assert_eq!(roots.len(), MAX_LANES);
         let done = a.take_done();
         assert_eq!(done.len(), 20 * 50 + 20 + 1);
@@ -533,6 +623,42 @@ mod tests {
         assert_eq!(a.take_done().len(), 1);
         assert_eq!(a.lane_of(&c("d3")), 0);
         assert_eq!(a.lane_of(&c("new")), 0);
+    }
+
+    #[test]
+    fn every_object_is_reported_once_even_when_a_lane_dies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = start(&dir.path().join("out"), true);
+        for i in 0..10 {
+            a.file(
+                c(&format!("d/f{i}")),
+                format!("d/f{i}"),
+                vec![1],
+                Meta::default(),
+            );
+        }
+        // A bug on the thread: it panics (and says so on stderr).
+        let answer: Option<()> = a.call(&c("d"), |_| panic!("a lane's bug"));
+        assert_eq!(answer, None);
+        for i in 10..20 {
+            a.file(
+                c(&format!("d/f{i}")),
+                format!("d/f{i}"),
+                vec![1],
+                Meta::default(),
+            );
+        }
+        a.directory(c("e"), "e".into(), Meta::default());
+        let (roots, all) = a.finish();
+        assert!(!all && roots.is_empty());
+        let done = a.take_done();
+        let mut shown: Vec<&str> = done.iter().map(|d| d.shown.as_str()).collect();
+        shown.sort_unstable();
+        let mut want: Vec<String> = (0..20).map(|i| format!("d/f{i}")).collect();
+        want.push("e".into());
+        want.sort_unstable();
+        assert_eq!(shown, want, "each object once");
+        assert!(done[10..].iter().all(|d| d.result.is_err()));
     }
 
     #[test]

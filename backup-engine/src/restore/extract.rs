@@ -6,8 +6,9 @@ use tape_format::path::MtfPath;
 use tape_format::reader::{ChecksumStatus, DirectoryEvent, Event, FileEvent};
 use tape_format::stream::unix::{UnixFileType, UnixMeta};
 
-use super::apply::{Applier, FileDone, STREAM_AT, gone};
+use super::apply::{Applier, Done, STREAM_AT, gone, parent};
 use super::names::{UnsafeName, checked, components, show};
+use super::owners::Owners;
 use super::prune::Restored;
 use super::read::Consumer;
 use super::target::{Meta, Refused};
@@ -62,6 +63,8 @@ pub(crate) struct Extractor<'a> {
     raw_dirs: std::collections::HashMap<MtfPath, Vec<Vec<u8>>>,
     /// Directories refused for their name (their contents are refused with them).
     refused_dirs: std::collections::HashSet<MtfPath>,
+    /// Directories the file system refused (their listings are not applied).
+    failed_dirs: std::collections::HashSet<Vec<Vec<u8>>>,
     /// Apply directory listings (a chain of sets): remove what a later set no longer lists.
     pub(crate) prune: bool,
     /// What this restore created.
@@ -85,52 +88,6 @@ pub(crate) struct Extractor<'a> {
     owners: Owners,
 }
 
-/// Names of owners resolved to this system's ids.
-#[derive(Default)]
-struct Owners {
-    users: std::collections::HashMap<Vec<u8>, Option<u32>>,
-    groups: std::collections::HashMap<Vec<u8>, Option<u32>>,
-}
-
-impl Owners {
-    /// The uid to restore: the user of that name on this system if there is one, else the
-    /// number.
-    fn uid(&mut self, u: &UnixMeta) -> u32 {
-        lookup(&mut self.users, &u.user, |n| {
-            nix::unistd::User::from_name(n)
-                .ok()
-                .flatten()
-                .map(|user| user.uid.as_raw())
-        })
-        .unwrap_or(u.uid)
-    }
-
-    /// The gid to restore, likewise.
-    fn gid(&mut self, u: &UnixMeta) -> u32 {
-        lookup(&mut self.groups, &u.group, |n| {
-            nix::unistd::Group::from_name(n)
-                .ok()
-                .flatten()
-                .map(|group| group.gid.as_raw())
-        })
-        .unwrap_or(u.gid)
-    }
-}
-
-/// The id of a non-empty UTF-8 `name`, resolved once.
-fn lookup(
-    cache: &mut std::collections::HashMap<Vec<u8>, Option<u32>>,
-    name: &[u8],
-    resolve: impl FnOnce(&str) -> Option<u32>,
-) -> Option<u32> {
-    *cache.entry(name.to_vec()).or_insert_with(|| {
-        std::str::from_utf8(name)
-            .ok()
-            .filter(|n| !n.is_empty())
-            .and_then(resolve)
-    })
-}
-
 impl<'a> Extractor<'a> {
     pub(crate) fn new(root: Applier, choice: SetChoice, events: &'a mut dyn EventSink) -> Self {
         Self {
@@ -145,6 +102,7 @@ impl<'a> Extractor<'a> {
             last_file: None,
             raw_dirs: std::collections::HashMap::new(),
             refused_dirs: std::collections::HashSet::new(),
+            failed_dirs: std::collections::HashSet::new(),
             prune: false,
             restored: Restored::default(),
             current_dir: None,
@@ -504,6 +462,10 @@ impl<'a> Extractor<'a> {
             return self.refuse(show(&dir), "the restore's file-system thread stopped");
         }
         self.absorb();
+        if self.failed_dirs.contains(&dir) {
+            // Not created (already reported): nothing in it to leave out.
+            return;
+        }
         let mut restored = std::mem::take(&mut self.restored);
         let shown = dir.clone();
         let answer = self.root.call(&shown, move |w| {
@@ -579,17 +541,12 @@ impl<'a> Extractor<'a> {
         let meta = self.meta_of(unix, f.file.modified, false);
         let result = match unix.map(|u| u.file_type) {
             Some(UnixFileType::Symlink) => {
+                // Made on its directory's lane; counted (or refused) when the lane says.
                 let target = unix.map(|u| u.symlink_target.clone()).unwrap_or_default();
-                let at = comps.clone();
-                let result = self
-                    .root
-                    .call(parent(&comps), move |w| w.root.symlink(&at, &target, &meta))
-                    .unwrap_or_else(|| Err(gone(&comps)));
+                self.root
+                    .symlink(comps.clone(), shown.clone(), target, meta);
                 self.absorb();
-                result.map(|()| {
-                    self.restored.record(&comps);
-                    self.report.files += 1;
-                })
+                Ok(())
             }
             Some(UnixFileType::HardLink) => {
                 let target = unix.map(|u| u.hardlink_target.clone()).unwrap_or_default();
@@ -731,7 +688,7 @@ impl<'a> Extractor<'a> {
 
     /// Reports the files the file-system thread has finished.
     pub(crate) fn absorb(&mut self) {
-        for FileDone {
+        for Done {
             comps,
             shown,
             bytes,
@@ -741,8 +698,13 @@ impl<'a> Extractor<'a> {
         {
             match result {
                 Ok(()) if directory => {
+                    self.failed_dirs.remove(&comps);
                     self.restored.record(&comps);
                     self.report.directories += 1;
+                }
+                Err(Refused(why)) if directory => {
+                    self.failed_dirs.insert(comps);
+                    self.refuse(shown, why);
                 }
                 Ok(()) => {
                     self.restored.record(&comps);
@@ -793,9 +755,4 @@ impl Consumer for Extractor<'_> {
             self.report.sets.push(set_number);
         }
     }
-}
-
-/// The directory a path is in.
-fn parent(comps: &[Vec<u8>]) -> &[Vec<u8>] {
-    &comps[..comps.len().saturating_sub(1)]
 }

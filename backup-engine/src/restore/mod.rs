@@ -6,13 +6,15 @@
 //! Nothing is written outside the target: stored paths are mapped component by component and
 //! hostile ones (`..`, `/` or NUL inside a name, absolute link targets used as paths) are
 //! refused and reported; files are created through directory handles opened without following
-//! symbolic links; a file is written under a temporary name and renamed into place only when
-//! complete and its checksum matches.
+//! symbolic links; a file is written unnamed (or under a temporary name) and linked or renamed
+//! into place only when complete and its checksum matches (`target.rs`). The system calls are
+//! made on file-system threads while this one decodes (`apply.rs`).
 
 mod apply;
 mod check;
 mod extract;
 pub(crate) mod names;
+mod owners;
 mod plan;
 mod prune;
 mod read;
@@ -208,11 +210,12 @@ pub fn run_restore(
     // A chain of sets removes what later sets no longer list: one lane, so no thread keeps a
     // handle on a directory another removed.
     let one_lane = steps.len() > 1;
-    let open = |lane| RestoreRoot::open(&job.target).map(|r| r.in_lane(lane));
-    let applier = apply::Applier::start(open, one_lane).map_err(|source| RestoreError::Target {
+    let target_error = |source| RestoreError::Target {
         path: job.target.clone(),
         source,
-    })?;
+    };
+    let root = RestoreRoot::open(&job.target).map_err(target_error)?;
+    let applier = apply::Applier::start(root, one_lane).map_err(target_error)?;
     let mut x = Extractor::new(
         applier,
         steps.first().map_or(SetChoice::All, |s| s.choice),
@@ -245,7 +248,7 @@ pub fn run_restore(
             break;
         }
     }
-    let root = x.root.finish();
+    let (mut roots, all_lanes) = x.root.finish();
     x.absorb();
     let Extractor {
         mut report, found, ..
@@ -257,18 +260,29 @@ pub fn run_restore(
                 .push((path.display().to_string(), "not in the backup".into()));
         }
     }
-    match root {
-        Some(roots) => {
-            for problem in roots.into_iter().flat_map(RestoreRoot::finish) {
-                report
-                    .refused
-                    .push((problem.0, "metadata not applied".into()));
-            }
+    // Every thread's directory metadata, applied from one root deepest first (a parent's
+    // mode could otherwise shut a thread out of a child). The first lane's last: from a
+    // second set on it had everything, and a later set's metadata win.
+    if !roots.is_empty() {
+        let mut first = roots.remove(0);
+        let mut deferred: Vec<_> = roots
+            .iter_mut()
+            .flat_map(RestoreRoot::take_deferred)
+            .collect();
+        deferred.extend(first.take_deferred());
+        first.add_deferred(deferred);
+        for problem in first.finish() {
+            report
+                .refused
+                .push((problem.0, "metadata not applied".into()));
         }
-        None => report.refused.push((
+    }
+    if !all_lanes {
+        report.refused.push((
             job.target.display().to_string(),
-            "the restore's file-system thread failed; directories' metadata not applied".into(),
-        )),
+            "the restore's file-system thread failed; some directories' metadata not applied"
+                .into(),
+        ));
     }
     Ok(report)
 }

@@ -71,8 +71,8 @@ pub(crate) struct RestoreRoot {
     /// name (a handle shared, not duplicated: no system call per file).
     open: Vec<(Vec<u8>, Arc<OwnedFd>)>,
     privileged: bool,
-    /// Whether files are written unnamed (`O_TMPFILE`) and linked in place (tried once at
-    /// open). Saves creating and looking up a temporary name per file: a sixth of the kernel's
+    /// Whether files are written unnamed (`O_TMPFILE`) and linked in place (tried once when
+    /// the root is opened; [`another`](Self::another) handle shares the finding). Saves creating and looking up a temporary name per file: a sixth of the kernel's
     /// time for a small file (issue 8).
     unnamed: bool,
     deferred: Vec<(Vec<Vec<u8>>, Meta)>,
@@ -153,10 +153,31 @@ impl RestoreRoot {
         .into_bytes()
     }
 
-    /// The root for file-system thread `lane` (several restore into one root at once).
-    pub(crate) fn in_lane(mut self, lane: usize) -> Self {
-        self.lane = lane;
-        self
+    /// Another handle on the same root, for file-system thread `lane` (several restore into
+    /// one root at once): the same directory and what was found out about it at open.
+    pub(crate) fn another(&self, lane: usize) -> io::Result<Self> {
+        let root = rustix::io::fcntl_dupfd_cloexec(&*self.root, 0)?;
+        Ok(Self {
+            root: Arc::new(root),
+            open: Vec::new(),
+            privileged: self.privileged,
+            unnamed: self.unnamed,
+            deferred: Vec::new(),
+            counter: 0,
+            pid: self.pid,
+            lane,
+        })
+    }
+
+    /// The directory metadata still to apply (to apply them all from one root, deepest
+    /// first, whichever thread created the directories).
+    pub(crate) fn take_deferred(&mut self) -> Vec<(Vec<Vec<u8>>, Meta)> {
+        std::mem::take(&mut self.deferred)
+    }
+
+    /// Adds directory metadata to apply at [`finish`](Self::finish), after its own.
+    pub(crate) fn add_deferred(&mut self, more: Vec<(Vec<Vec<u8>>, Meta)>) {
+        self.deferred.extend(more);
     }
 
     /// Makes sure the directory exists; its metadata are applied at [`finish`](Self::finish).

@@ -78,6 +78,33 @@ pub(crate) struct Done {
 
 const GONE: &str = "the restore's file-system thread stopped";
 
+/// An object given to a lane, until its end comes back.
+struct InFlight {
+    /// A hash of its path (to tell, cheaply, whether a name is pending on the lane).
+    name: u64,
+    shown: String,
+    bytes: u64,
+    directory: bool,
+}
+
+impl InFlight {
+    fn new(comps: &[Vec<u8>], shown: &str, bytes: u64, directory: bool) -> Self {
+        Self {
+            name: name_hash(comps),
+            shown: shown.to_owned(),
+            bytes,
+            directory,
+        }
+    }
+}
+
+fn name_hash(comps: &[Vec<u8>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    comps.hash(&mut h);
+    h.finish()
+}
+
 /// One thread and the batch being gathered for it.
 struct Lane {
     jobs: Option<SyncSender<Vec<Job>>>,
@@ -86,7 +113,7 @@ struct Lane {
     answers: Receiver<Vec<Answer>>,
     /// The objects given to it whose end has not come back, in order: what to report if the
     /// thread dies.
-    inflight: VecDeque<(Vec<Vec<u8>>, String, u64, bool)>,
+    inflight: VecDeque<InFlight>,
     thread: Option<JoinHandle<RestoreRoot>>,
 }
 
@@ -143,7 +170,7 @@ impl Lane {
     }
 
     /// Queues a job that answers with a [`Done`] for `comps`.
-    fn send_object(&mut self, job: Job, bytes: usize, object: (Vec<Vec<u8>>, String, u64, bool)) {
+    fn send_object(&mut self, job: Job, bytes: usize, object: InFlight) {
         self.inflight.push_back(object);
         self.send(job, bytes);
     }
@@ -219,11 +246,13 @@ impl Applier {
             let Some(&other) = self.lane_of_dir.get(parent(name)) else {
                 continue;
             };
+            let hash = name_hash(name);
+            // (A hash collision only costs a wait.)
             let pending = other != lane
                 && self.lanes[other]
                     .inflight
                     .iter()
-                    .any(|(c, _, _, directory)| !directory && c.as_slice() == name);
+                    .any(|o| !o.directory && o.name == hash);
             if pending {
                 self.settle(other);
             }
@@ -342,7 +371,7 @@ impl Applier {
     /// finishes. How it went comes back from [`take_done`](Self::take_done).
     pub(crate) fn directory(&mut self, comps: Vec<Vec<u8>>, shown: String, meta: Meta) {
         let lane = self.lane_of(&comps);
-        let object = (comps.clone(), shown.clone(), 0, true);
+        let object = InFlight::new(&comps, &shown, 0, true);
         let job: Job = Box::new(move |w| {
             let result = w.root.directory(&comps, meta);
             Some(done(comps, shown, 0, true, result))
@@ -359,7 +388,7 @@ impl Applier {
         meta: Meta,
     ) {
         let lane = self.lane_of_name(&comps);
-        let object = (comps.clone(), shown.clone(), 0, false);
+        let object = InFlight::new(&comps, &shown, 0, false);
         let job: Job = Box::new(move |w| {
             let result = w.root.symlink(&comps, &target, &meta);
             Some(done(comps, shown, 0, false, result))
@@ -371,7 +400,7 @@ impl Applier {
     pub(crate) fn file(&mut self, comps: Vec<Vec<u8>>, shown: String, data: Vec<u8>, meta: Meta) {
         let bytes = data.len();
         let lane = self.lane_of_name(&comps);
-        let object = (comps.clone(), shown.clone(), bytes as u64, false);
+        let object = InFlight::new(&comps, &shown, bytes as u64, false);
         let job: Job = Box::new(move |w| {
             let result =
                 w.root
@@ -415,7 +444,7 @@ impl Applier {
     /// Ends the streamed file: in place with `meta`; its end comes back from
     /// [`take_done`](Self::take_done).
     pub(crate) fn end(&mut self, comps: Vec<Vec<u8>>, shown: String, bytes: u64, meta: Meta) {
-        let object = (comps.clone(), shown.clone(), bytes, false);
+        let object = InFlight::new(&comps, &shown, bytes, false);
         let job: Job = Box::new(move |w| {
             let result = match w.streaming.take() {
                 Some((Some(f), None)) => w.root.commit_file(f, &meta),
@@ -456,12 +485,12 @@ impl Applier {
         let roots: Vec<Option<RestoreRoot>> = self.lanes.iter_mut().map(Lane::stop).collect();
         self.receive_all();
         for lane in &mut self.lanes {
-            for (comps, shown, bytes, directory) in lane.inflight.drain(..) {
+            for o in lane.inflight.drain(..) {
                 self.done.push(Done {
-                    comps,
-                    shown,
-                    bytes,
-                    directory,
+                    comps: Vec::new(),
+                    shown: o.shown,
+                    bytes: o.bytes,
+                    directory: o.directory,
                     result: Err(Refused(GONE.into())),
                 });
             }

@@ -10,7 +10,9 @@ use backup_engine::backup::{
 };
 use backup_engine::catalog::Catalog;
 use backup_engine::policy::{AbortPolicy, ChangerPolicy, NoDirectory, PolicyChain};
-use backup_engine::restore::{RestoreContext, RestoreJob, SetSelection, run_restore};
+use backup_engine::restore::{
+    RestoreContext, RestoreJob, RestoreReport, SetSelection, run_restore,
+};
 use backup_engine::{EventLog, Selection};
 use tape_core::vtl::{LibraryConfig, VirtualLibrary};
 use tape_core::{FileDrive, ReadStatus, TapeDrive};
@@ -73,10 +75,21 @@ impl Lib {
     }
 
     fn restore(&self, family: u32, set: u16, out: &str) {
+        let (report, log) = self.restore_sets(family, SetSelection::Number(set), out);
+        assert!(report.is_clean(), "{report:?}\n{log:?}");
+        assert_eq!(report.sets, vec![set]);
+    }
+
+    fn restore_sets(
+        &self,
+        family: u32,
+        sets: SetSelection,
+        out: &str,
+    ) -> (RestoreReport, Vec<String>) {
         let mut drive = self.lib.drive(0).unwrap();
         let mut policy = chain(&self.lib);
         let mut job = RestoreJob::new("restore", self.dir.path().join(out));
-        job.sets = SetSelection::Number(set);
+        job.sets = sets;
         job.family = Some(family);
         let mut events = EventLog::default();
         let report = run_restore(
@@ -90,8 +103,7 @@ impl Lib {
             },
         )
         .unwrap();
-        assert!(report.is_clean(), "{report:?}\n{:?}", events.lines());
-        assert_eq!(report.sets, vec![set]);
+        (report, events.lines())
     }
 
     fn restored(&self, out: &str, root: &Path) -> PathBuf {
@@ -398,23 +410,7 @@ fn restoring_every_set_follows_the_medium_order_when_a_name_changes_kind() {
     l.backup(&root, sets).unwrap();
     for round in 0..5 {
         let out = format!("all{round}");
-        let mut drive = l.lib.drive(0).unwrap();
-        let mut policy = chain(&l.lib);
-        let mut job = RestoreJob::new("restore", l.dir.path().join(&out));
-        job.sets = SetSelection::All;
-        job.family = Some(one.family);
-        let mut events = EventLog::default();
-        let report = run_restore(
-            &job,
-            RestoreContext {
-                drive: &mut drive,
-                policy: &mut policy,
-                clock: &clock(),
-                events: &mut events,
-                catalog: Some(&l.catalog),
-            },
-        )
-        .unwrap();
+        let (report, _) = l.restore_sets(one.family, SetSelection::All, &out);
         assert_eq!(report.sets, vec![1, 2]);
         let x = l.restored(&out, &root).join("x");
         assert_eq!(fs::read(&x).unwrap(), b"a file first", "round {round}");

@@ -54,6 +54,8 @@ pub(crate) enum Item {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// Something the job should say (from the entry filter, at the end of the walk).
+    Warning(String),
 }
 
 /// Items and the buffer their data ranges refer to.
@@ -100,7 +102,12 @@ impl Pipeline {
                 };
                 if read_all(walk, &mut packer, filter.as_mut()).is_ok() {
                     let rows = filter.take_stage(true);
-                    if rows.is_empty() || packer.push(Item::Stage(rows)).is_ok() {
+                    let mut items: Vec<Item> =
+                        filter.warnings().into_iter().map(Item::Warning).collect();
+                    if !rows.is_empty() {
+                        items.insert(0, Item::Stage(rows));
+                    }
+                    if items.into_iter().all(|item| packer.push(item).is_ok()) {
                         let _ = packer.flush();
                     }
                 }
@@ -162,6 +169,10 @@ pub(crate) trait EntryFilter: Send {
     /// Archive-state rows gathered so far, when there are enough of them to write (or all of
     /// them with `all`).
     fn take_stage(&mut self, _all: bool) -> Vec<(Vec<u8>, ArchiveState)> {
+        Vec::new()
+    }
+    /// What the job should say about the selection, once the walk is over.
+    fn warnings(&mut self) -> Vec<String> {
         Vec::new()
     }
     /// The walk is over.

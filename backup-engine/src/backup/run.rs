@@ -100,6 +100,7 @@ impl<'j> Run<'j> {
             stage: Vec::new(),
             carried: Default::default(),
             errors: 0,
+            first_error: None,
         }))
     }
 
@@ -153,6 +154,10 @@ impl<'j> Run<'j> {
                 Item::End(end) => self.end_file(s, end)?,
                 Item::Stage(rows) => {
                     self.stage(s, &rows);
+                    Flow::Continue
+                }
+                Item::Warning(text) => {
+                    s.events.event(&JobEvent::Warning(text));
                     Flow::Continue
                 }
             };

@@ -51,8 +51,10 @@ pub(crate) struct ChangeFilter {
     pub(crate) stage: Vec<(Vec<u8>, ArchiveState)>,
     /// Inodes whose data this set carries (hard links to them can stay links).
     pub(crate) carried: HashSet<(u64, u64)>,
-    /// Catalog failures, reported at the end (a failing lookup counts as changed).
+    /// Catalog failures, reported at the end (a failing lookup counts as changed), and the
+    /// first one's message.
     pub(crate) errors: usize,
+    pub(crate) first_error: Option<String>,
 }
 
 impl ChangeFilter {
@@ -65,8 +67,9 @@ impl ChangeFilter {
                 match c.archive_state(&key_of(e)) {
                     Ok(Some(was)) => !was.unchanged(&state_of(e)),
                     Ok(None) => true,
-                    Err(_) => {
+                    Err(e) => {
                         self.errors += 1;
+                        self.first_error.get_or_insert_with(|| e.to_string());
                         true
                     }
                 }
@@ -107,5 +110,67 @@ impl EntryFilter for ChangeFilter {
         } else {
             Vec::new()
         }
+    }
+
+    fn warnings(&mut self) -> Vec<String> {
+        match self.first_error.take() {
+            Some(first) => vec![format!(
+                "{} file(s) could not be looked up in the catalog's archive state, so they were \
+                 backed up as changed (the first lookup failed with: {first})",
+                self.errors
+            )],
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Selection;
+    use crate::walk::{Walk, WalkEvent, WalkOptions};
+
+    #[test]
+    fn a_failing_archive_state_lookup_backs_the_file_up_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"data").unwrap();
+        // A database that claims the current schema but has none of its tables: every
+        // archive-state lookup fails.
+        let current = dir.path().join("current.sqlite");
+        drop(Catalog::open(&current).unwrap());
+        let version: i64 = rusqlite::Connection::open(&current)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        let db = dir.path().join("catalog.sqlite");
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "user_version", version)
+            .unwrap();
+        let catalog = Catalog::open(&db).unwrap();
+        let mut filter = ChangeFilter {
+            kind: BackupType::Incremental,
+            catalog: Some(catalog),
+            staging: false,
+            today: 0,
+            stage: Vec::new(),
+            carried: HashSet::new(),
+            errors: 0,
+            first_error: None,
+        };
+        let selection = Selection::new([&file], [] as [&str; 0]).unwrap();
+        let mut walk = Walk::new(&selection, WalkOptions::default());
+        let Some(WalkEvent::Entry(mut entry)) = walk.next() else {
+            panic!("the file is walked");
+        };
+        assert!(filter.keep(&mut entry), "kept: counted as changed");
+        let warnings = filter.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("1 file(s) could not be looked up"),
+            "{warnings:?}"
+        );
+        assert!(filter.warnings().is_empty(), "said once");
     }
 }

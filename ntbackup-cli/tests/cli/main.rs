@@ -12,6 +12,7 @@ mod engine;
 mod faults;
 mod hostile;
 mod logs;
+mod model;
 mod ntsyntax;
 mod operator;
 mod pty;

@@ -188,7 +188,23 @@ impl VirtualLibrary {
             detail,
         })?;
         self.write_state(&state)?;
+        self.remove_stale_state_files();
         Ok(value)
+    }
+
+    /// Removes the temporary state files a process killed while writing one left behind
+    /// (called under the exclusive lock, when no other writer can have one in progress).
+    fn remove_stale_state_files(&self) {
+        let prefix = format!("{STATE_FILE}.tmp.");
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                // What cannot be removed now is tried again at the next change.
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     pub(crate) fn stamp(&self) -> Result<Stamp, DeviceError> {

@@ -112,3 +112,20 @@ fn a_file_that_is_not_an_image_is_refused_clearly() {
     let status = drive.status().unwrap();
     assert!(!status.ready && status.not_ready_reason.is_some());
 }
+
+#[test]
+fn a_state_file_a_killed_process_left_half_written_goes_at_the_next_change() {
+    let (_dir, lib) = library(1, 1 << 20, 1 << 16);
+    // What a process killed between writing and renaming the state leaves behind.
+    let stale = lib.dir().join("library.json.tmp.4194303");
+    fs::write(&stale, b"{ \"half").unwrap();
+    lib.insert(0, InsertSource::NextBlank).unwrap();
+    assert!(!stale.exists(), "the stale temporary state file is removed");
+    let names: Vec<String> = fs::read_dir(lib.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("library.json"))
+        .collect();
+    assert_eq!(names, ["library.json"]);
+    tape_core::vtl::VirtualLibrary::open(lib.dir()).unwrap();
+}

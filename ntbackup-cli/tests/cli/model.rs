@@ -50,36 +50,22 @@ fn the_drive_model_reports_its_underruns_and_a_fast_drive_has_some() {
     let env = Env::new();
     let root = tree(&env, 20, 300_000);
     let src = root.to_str().unwrap();
+    let modelled = |rate: &str| {
+        ok(
+            &env,
+            &["backup", src, "--tape", "null:", "--drive-rate", rate],
+        )
+    };
     // A drive far faster than anything can feed it, with a tiny buffer: it runs dry between
     // blocks.
-    let fast = ok(
-        &env,
-        &[
-            "backup",
-            src,
-            "--tape",
-            "null:",
-            "--drive-rate",
-            "100GB/s,buffer=64KiB",
-        ],
-    );
+    let fast = modelled("100GB/s,buffer=64KiB");
     assert!(
         fast.contains("Drive model 100000 MB/s (floor 100000 MB/s, 64.0 KiB buffer)"),
         "{fast}"
     );
     assert!(underruns(&fast) >= 1, "{fast}");
     // A slow drive with a buffer larger than the whole job is never starved.
-    let slow = ok(
-        &env,
-        &[
-            "backup",
-            src,
-            "--tape",
-            "null:",
-            "--drive-rate",
-            "50MB/s,buffer=1GiB",
-        ],
-    );
+    let slow = modelled("50MB/s,buffer=1GiB");
     assert_eq!(underruns(&slow), 0, "{slow}");
     // A malformed rate is refused before anything is read.
     let err = env.fails(&["backup", src, "--tape", "null:", "--drive-rate", "fast"]);

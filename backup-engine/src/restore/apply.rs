@@ -205,15 +205,14 @@ impl Applier {
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_LANES))
         };
-        let mut roots = Vec::with_capacity(count);
-        for lane in 1..count {
-            roots.push(root.another(lane)?);
-        }
-        roots.insert(0, root);
-        let mut lanes = Vec::with_capacity(count);
-        for (i, root) in roots.into_iter().enumerate() {
-            lanes.push(Lane::start(root, i)?);
-        }
+        let others = (1..count)
+            .map(|lane| root.another(lane))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let lanes = std::iter::once(root)
+            .chain(others)
+            .enumerate()
+            .map(|(i, root)| Lane::start(root, i))
+            .collect::<std::io::Result<Vec<_>>>()?;
         Ok(Self {
             lanes,
             lane_of_dir: HashMap::new(),
@@ -254,17 +253,10 @@ impl Applier {
                     .iter()
                     .any(|o| !o.directory && o.name == hash);
             if pending {
-                self.settle(other);
+                let _: Option<()> = self.call_on(other, |_| ());
             }
         }
         lane
-    }
-
-    /// Waits until lane `lane` has done everything given to it.
-    fn settle(&mut self, lane: usize) {
-        if self.ask(lane, |_| ()) {
-            let _: Option<()> = self.reply(lane);
-        }
     }
 
     /// The lane for a file or link named `comps`: its directory's. If a directory of that name
@@ -276,7 +268,7 @@ impl Applier {
             && other != lane
             && !self.one_lane
         {
-            self.settle(other);
+            let _: Option<()> = self.call_on(other, |_| ());
         }
         lane
     }
@@ -326,6 +318,16 @@ impl Applier {
         f: impl FnOnce(&mut Worker) -> R + Send + 'static,
     ) -> Option<R> {
         let lane = self.lane_of(dir);
+        self.call_on(lane, f)
+    }
+
+    /// Runs `f` on lane `lane` after everything given to it, and returns its answer (`None` if
+    /// the thread is gone).
+    fn call_on<R: Send + 'static>(
+        &mut self,
+        lane: usize,
+        f: impl FnOnce(&mut Worker) -> R + Send + 'static,
+    ) -> Option<R> {
         if !self.ask(lane, f) {
             return None;
         }
@@ -558,6 +560,11 @@ mod tests {
         path.split('/').map(|s| s.as_bytes().to_vec()).collect()
     }
 
+    /// A whole small file `path` holding `data`.
+    fn put(a: &mut Applier, path: &str, data: &[u8]) {
+        a.file(c(path), path.into(), data.to_vec(), Meta::default());
+    }
+
     fn start(out: &std::path::Path, one_lane: bool) -> Applier {
         let mut a = Applier::start(RestoreRoot::open(out).unwrap(), one_lane).unwrap();
         if !one_lane {
@@ -581,19 +588,14 @@ mod tests {
             for f in 0..50 {
                 let path = format!("d{d}/f{f}");
                 let data = format!("{path} first").into_bytes();
-                a.file(c(&path), path.clone(), data, Meta::default());
+                put(&mut a, &path, &data);
                 expected.push(path);
             }
         }
         // The same names again: the later one is what stays.
         for d in 0..20 {
             let path = format!("d{d}/f0");
-            a.file(
-                c(&path),
-                path.clone(),
-                format!("{path} again").into_bytes(),
-                Meta::default(),
-            );
+            put(&mut a, &path, format!("{path} again").as_bytes());
         }
         // A big file streamed in chunks, in a directory of its own.
         let big: Vec<u8> = (0..(3 * STREAM_AT + 7))
@@ -641,12 +643,7 @@ mod tests {
         let lanes: Vec<usize> = (0..6).map(|i| a.lane_of(&c(&format!("d{i}")))).collect();
         assert_eq!(lanes, [0, 1, 2, 3, 0, 1]);
         assert_eq!(a.lane_of(&c("d2")), 2, "a directory keeps its lane");
-        a.file(
-            c("d3/f"),
-            "d3/f".into(),
-            b"before".to_vec(),
-            Meta::default(),
-        );
+        put(&mut a, "d3/f", b"before");
         a.one_lane();
         // The barrier: what was given before is done.
         assert_eq!(a.take_done().len(), 1);
@@ -659,23 +656,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut a = start(&dir.path().join("out"), true);
         for i in 0..10 {
-            a.file(
-                c(&format!("d/f{i}")),
-                format!("d/f{i}"),
-                vec![1],
-                Meta::default(),
-            );
+            put(&mut a, &format!("d/f{i}"), &[1]);
         }
         // A bug on the thread: it panics (and says so on stderr).
         let answer: Option<()> = a.call(&c("d"), |_| panic!("a lane's bug"));
         assert_eq!(answer, None);
         for i in 10..20 {
-            a.file(
-                c(&format!("d/f{i}")),
-                format!("d/f{i}"),
-                vec![1],
-                Meta::default(),
-            );
+            put(&mut a, &format!("d/f{i}"), &[1]);
         }
         a.directory(c("e"), "e".into(), Meta::default());
         let (roots, all) = a.finish();
@@ -695,12 +682,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let mut a = start(&out, true);
-        a.file(
-            c("d/whole"),
-            "d/whole".into(),
-            b"whole".to_vec(),
-            Meta::default(),
-        );
+        put(&mut a, "d/whole", b"whole");
         a.begin(c("d/cut"));
         a.chunk(vec![1; 100]);
         // Dropped mid-file (a restore that ends on a drive error).

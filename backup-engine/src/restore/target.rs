@@ -72,8 +72,9 @@ pub(crate) struct RestoreRoot {
     open: Vec<(Vec<u8>, Arc<OwnedFd>)>,
     privileged: bool,
     /// Whether files are written unnamed (`O_TMPFILE`) and linked in place (tried once when
-    /// the root is opened; [`another`](Self::another) handle shares the finding). Saves creating and looking up a temporary name per file: a sixth of the kernel's
-    /// time for a small file (issue 8).
+    /// the root is opened; [`another`](Self::another) handle shares the finding). Saves
+    /// creating and looking up a temporary name per file: a sixth of the kernel's time for a
+    /// small file (issue 8).
     unnamed: bool,
     deferred: Vec<(Vec<Vec<u8>>, Meta)>,
     counter: u64,
@@ -160,12 +161,10 @@ impl RestoreRoot {
         Ok(Self {
             root: Arc::new(root),
             open: Vec::new(),
-            privileged: self.privileged,
-            unnamed: self.unnamed,
             deferred: Vec::new(),
             counter: 0,
-            pid: self.pid,
             lane,
+            ..*self
         })
     }
 

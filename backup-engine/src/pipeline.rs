@@ -102,12 +102,13 @@ impl Pipeline {
                 };
                 if read_all(walk, &mut packer, filter.as_mut()).is_ok() {
                     let rows = filter.take_stage(true);
-                    let mut items: Vec<Item> =
-                        filter.warnings().into_iter().map(Item::Warning).collect();
-                    if !rows.is_empty() {
-                        items.insert(0, Item::Stage(rows));
-                    }
-                    if items.into_iter().all(|item| packer.push(item).is_ok()) {
+                    let stage = (!rows.is_empty()).then_some(Item::Stage(rows));
+                    let warnings = filter.warnings().into_iter().map(Item::Warning);
+                    if stage
+                        .into_iter()
+                        .chain(warnings)
+                        .all(|item| packer.push(item).is_ok())
+                    {
                         let _ = packer.flush();
                     }
                 }

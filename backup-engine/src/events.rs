@@ -79,6 +79,13 @@ impl fmt::Display for JobEvent {
 pub trait EventSink {
     /// One event.
     fn event(&mut self, event: &JobEvent);
+
+    /// Whether it would do anything with messages of `detail` (the engine skips formatting a
+    /// line per file for a sink that drops them: issue 8). All of them, unless it says.
+    fn wants(&self, detail: Detail) -> bool {
+        let _ = detail;
+        true
+    }
 }
 
 /// Keeps every event (for tests and for callers that render at the end).
@@ -109,5 +116,9 @@ impl EventSink for EventLog {
 impl<S: EventSink + ?Sized> EventSink for &mut S {
     fn event(&mut self, event: &JobEvent) {
         (**self).event(event);
+    }
+
+    fn wants(&self, detail: Detail) -> bool {
+        (**self).wants(detail)
     }
 }

@@ -21,7 +21,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::catalog::ArchiveState;
-use crate::walk::{Entry, EntryKind, Walk, WalkEvent};
+use crate::walk::{Entry, EntryKind, Source, Walk, WalkEvent};
 
 /// Items per batch at most, so a tree of empty files still moves in bounded steps.
 const MAX_BATCH: usize = 1024;
@@ -167,6 +167,11 @@ pub(crate) trait EntryFilter: Send {
     /// Whether `entry` goes into the set; may turn a hard link whose first name is left out into
     /// a regular file.
     fn keep(&mut self, entry: &mut Entry) -> bool;
+    /// Whether it keeps every regular file whatever its metadata (so the walk may open each
+    /// before [`keep`](Self::keep) sees it: see [`Walk::open_eagerly`]).
+    fn keeps_every_file(&self) -> bool {
+        false
+    }
     /// Archive-state rows gathered so far, when there are enough of them to write (or all of
     /// them with `all`).
     fn take_stage(&mut self, _all: bool) -> Vec<(Vec<u8>, ArchiveState)> {
@@ -185,6 +190,10 @@ pub(crate) struct KeepAll;
 
 impl EntryFilter for KeepAll {
     fn keep(&mut self, _entry: &mut Entry) -> bool {
+        true
+    }
+
+    fn keeps_every_file(&self) -> bool {
         true
     }
 }
@@ -271,7 +280,8 @@ fn read_all(
     out: &mut Packer<'_>,
     filter: &mut dyn EntryFilter,
 ) -> Result<(), Gone> {
-    while let Some((event, dir)) = walk.next_with_dir() {
+    walk.open_eagerly(filter.keeps_every_file());
+    while let Some((event, source)) = walk.next_with_dir() {
         match event {
             WalkEvent::Skipped { path, reason } => out.push(Item::Skipped { path, reason })?,
             WalkEvent::Entry(mut entry) => {
@@ -285,9 +295,10 @@ fn read_all(
                 }
                 if entry.kind == EntryKind::File {
                     let size = entry.info.size;
-                    let file = match &dir {
-                        Some(dir) => crate::walk::open_file(dir, &mut entry),
-                        None => File::open(&entry.path),
+                    let file = match source {
+                        Source::Open(file) => Ok(file),
+                        Source::Dir(dir) => crate::walk::open_file(&dir, &mut entry),
+                        Source::Path => File::open(&entry.path),
                     };
                     out.push(Item::Entry(entry))?;
                     let end = match file {
@@ -387,6 +398,7 @@ mod tests {
     use crate::Selection;
     use crate::walk::WalkOptions;
     use std::collections::BTreeMap;
+    use std::os::unix::fs::MetadataExt;
     use std::path::PathBuf;
 
     /// What the pipeline delivered: each regular file's bytes and how its reading ended.
@@ -517,5 +529,163 @@ mod tests {
         let (bytes, end) = &got[&path];
         assert!(bytes.is_empty());
         assert!(matches!(end, FileEnd::Failed { read: 0, .. }), "{end:?}");
+    }
+
+    /// What the pipeline delivered, item by item (entries whole, data as bytes), atimes left
+    /// out (the first read of a file may set it).
+    #[derive(Debug, PartialEq)]
+    enum Got {
+        Entry(Box<Entry>),
+        Data(Vec<u8>),
+        End(FileEnd),
+        Skipped(PathBuf, String),
+    }
+
+    fn items(root: &std::path::Path, filter: Box<dyn EntryFilter>) -> Vec<Got> {
+        let selection = Selection::new([root], [] as [&str; 0]).unwrap();
+        let walk = Walk::new(&selection, WalkOptions::default());
+        let mut p = Pipeline::start(walk, 2, 1 << 16, filter).unwrap();
+        let mut out = Vec::new();
+        while let Some(item) = p.next() {
+            out.push(match item {
+                Item::Entry(mut e) => {
+                    e.info.atime = Default::default();
+                    Got::Entry(e)
+                }
+                Item::Data(range) => Got::Data(p.data(range).to_vec()),
+                Item::End(end) => Got::End(end),
+                Item::Skipped { path, reason } => Got::Skipped(path, reason),
+                other => panic!("{other:?}"),
+            });
+        }
+        out
+    }
+
+    /// Keeps everything without saying so: the walk looks at every file by name first.
+    struct ByName;
+
+    impl EntryFilter for ByName {
+        fn keep(&mut self, _entry: &mut Entry) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn files_the_walk_opens_itself_arrive_exactly_as_files_looked_up_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("a"), content(3000, 1)).unwrap();
+        std::fs::write(root.join("empty"), b"").unwrap();
+        std::fs::write(root.join("sub/c"), content(10, 2)).unwrap();
+        std::fs::hard_link(root.join("a"), root.join("sub/a-again")).unwrap();
+        std::os::unix::fs::symlink("a", root.join("link")).unwrap();
+        nix::unistd::mkfifo(
+            &root.join("fifo"),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        // Extended attributes where the file system has them (read from the descriptor).
+        let xattrs = xattr::set(root.join("a"), "user.k", b"v").is_ok();
+
+        let eager = items(root, Box::new(KeepAll));
+        assert_eq!(eager, items(root, Box::new(ByName)));
+
+        let entry = |name: &str| {
+            eager.iter().find_map(|g| match g {
+                Got::Entry(e) if e.path == root.join(name) => Some(e.clone()),
+                _ => None,
+            })
+        };
+        let a = entry("a").unwrap();
+        let meta = std::fs::metadata(root.join("a")).unwrap();
+        assert_eq!(a.kind, EntryKind::File);
+        assert_eq!(
+            (a.info.size, a.info.ino, a.info.nlink),
+            (3000, meta.ino(), 2)
+        );
+        if xattrs {
+            assert_eq!(a.info.xattrs, [(b"user.k".to_vec(), b"v".to_vec())]);
+        }
+        assert_eq!(
+            entry("sub/a-again").unwrap().kind,
+            EntryKind::HardLink(root.join("a"))
+        );
+        assert_eq!(entry("link").unwrap().kind, EntryKind::Symlink("a".into()));
+        assert_eq!(entry("empty").unwrap().info.size, 0);
+        assert!(eager.contains(&Got::Data(content(3000, 1))));
+        assert!(eager.iter().any(|g| matches!(g,
+            Got::Skipped(p, why) if p.ends_with("fifo") && why.contains("named pipe"))));
+    }
+
+    /// Keeps every file; on seeing `f1` (whose walk opened it), changes `f2` (listed, not
+    /// opened yet).
+    struct Meddle(fn(&std::path::Path));
+
+    impl EntryFilter for Meddle {
+        fn keep(&mut self, entry: &mut Entry) -> bool {
+            if entry.path.ends_with("f1") {
+                (self.0)(&entry.path.with_file_name("f2"));
+            }
+            true
+        }
+
+        fn keeps_every_file(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_listed_file_that_changes_kind_before_its_turn_is_taken_as_it_is_then() {
+        let cases: [(Change, &str); 4] = [
+            (
+                Change(|p| std::fs::remove_file(p).unwrap()),
+                "vanished or unreadable",
+            ),
+            (
+                Change(|p| {
+                    std::fs::remove_file(p).unwrap();
+                    std::fs::create_dir(p).unwrap();
+                }),
+                "a directory since",
+            ),
+            (
+                Change(|p| {
+                    std::fs::remove_file(p).unwrap();
+                    let mode = nix::sys::stat::Mode::from_bits_truncate(0o600);
+                    nix::unistd::mkfifo(p, mode).unwrap();
+                }),
+                "special file (a named pipe)",
+            ),
+            (
+                Change(|p| {
+                    std::fs::remove_file(p).unwrap();
+                    std::os::unix::fs::symlink("f1", p).unwrap();
+                }),
+                "symbolic link",
+            ),
+        ];
+        for (change, expect) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("f1"), b"one").unwrap();
+            std::fs::write(dir.path().join("f2"), b"two").unwrap();
+            let got = items(dir.path(), Box::new(Meddle(change.0)));
+            let f2 = dir.path().join("f2");
+            let seen = got.iter().find_map(|g| match g {
+                Got::Skipped(p, why) if *p == f2 => Some(why.clone()),
+                Got::Entry(e) if e.path == f2 => match &e.kind {
+                    EntryKind::Symlink(t) if t == "f1" => Some("symbolic link".into()),
+                    other => Some(format!("{other:?}")),
+                },
+                _ => None,
+            });
+            assert!(
+                seen.as_deref().is_some_and(|s| s.contains(expect)),
+                "{expect}: {got:?}"
+            );
+            // f1 was read whole, and no data is given for f2.
+            assert!(got.contains(&Got::Data(b"one".to_vec())));
+            assert!(!got.contains(&Got::Data(b"two".to_vec())), "{got:?}");
+        }
     }
 }

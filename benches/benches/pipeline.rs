@@ -15,7 +15,7 @@ use std::time::Duration;
 use backup_engine::backup::{BackupContext, BackupJob, BackupOutcome, run_backup};
 use backup_engine::policy::AbortPolicy;
 use backup_engine::restore::{RestoreContext, RestoreJob, run_restore};
-use backup_engine::{EventSink, JobEvent, Selection, SystemClock};
+use backup_engine::{Detail, EventSink, JobEvent, Selection, SystemClock};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ntbackup_benches::random_bytes;
 use tape_core::{FileDrive, NullDrive, TapeDrive};
@@ -25,6 +25,10 @@ struct Quiet;
 
 impl EventSink for Quiet {
     fn event(&mut self, _event: &JobEvent) {}
+
+    fn wants(&self, _detail: Detail) -> bool {
+        false
+    }
 }
 
 struct Tree {

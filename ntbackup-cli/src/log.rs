@@ -83,12 +83,23 @@ impl EventSink for Console {
         if let JobEvent::Warning(w) = event {
             self.warnings.push(w.clone());
         }
+        let logged = self.log.as_ref().is_some_and(|(_, d)| level <= *d);
+        if level > self.detail && !logged {
+            return;
+        }
         let text = event.to_string();
         if level <= self.detail {
             self.print(&text);
         }
-        if self.log.as_ref().is_some_and(|(_, d)| level <= *d) {
+        if logged {
             self.log(&text);
         }
+    }
+
+    fn wants(&self, detail: Detail) -> bool {
+        // The progress bar counts files by their full-detail lines.
+        self.progress.is_some()
+            || detail <= self.detail
+            || self.log.as_ref().is_some_and(|(_, d)| detail <= *d)
     }
 }

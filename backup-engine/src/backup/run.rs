@@ -227,10 +227,12 @@ impl<'j> Run<'j> {
             }
             self.dir = Some(e.path.clone());
             self.report.directories += 1;
-            s.events.event(&JobEvent::Message {
-                detail: Detail::Full,
-                text: format!("{}/", e.path.display()),
-            });
+            if s.events.wants(Detail::Full) {
+                s.events.event(&JobEvent::Message {
+                    detail: Detail::Full,
+                    text: format!("{}/", e.path.display()),
+                });
+            }
             return Ok(Flow::Continue);
         }
         let parent = parent(&e.path);
@@ -249,10 +251,12 @@ impl<'j> Run<'j> {
         };
         self.expect(&e.path, kind, e.info.size, e.info.mtime.secs);
         self.report.files += 1;
-        s.events.event(&JobEvent::Message {
-            detail: Detail::Full,
-            text: e.path.display().to_string(),
-        });
+        if s.events.wants(Detail::Full) {
+            s.events.event(&JobEvent::Message {
+                detail: Detail::Full,
+                text: e.path.display().to_string(),
+            });
+        }
         if e.kind == EntryKind::File {
             try_flow!(s.drain()?);
             s.writer.begin_stream(StreamInfo::stan(e.info.size))?;

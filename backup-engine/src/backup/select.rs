@@ -104,6 +104,10 @@ impl EntryFilter for ChangeFilter {
         true
     }
 
+    fn keeps_every_file(&self) -> bool {
+        matches!(self.kind, BackupType::Normal | BackupType::Copy)
+    }
+
     fn take_stage(&mut self, all: bool) -> Vec<(Vec<u8>, ArchiveState)> {
         if all || self.stage.len() >= STAGE_BATCH {
             std::mem::take(&mut self.stage)

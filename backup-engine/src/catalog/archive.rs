@@ -89,14 +89,21 @@ impl Catalog {
     pub fn stage(&self, run: i64, rows: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO archive_stage (run, path, dev, ino, size, mtime_ns, ctime_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            super::insert_rows(
+                &tx,
+                "INSERT INTO archive_stage (run, path, dev, ino, size, mtime_ns, ctime_ns)",
+                7,
+                rows,
+                |st, i, (path, s)| {
+                    st.raw_bind_parameter(i, run)?;
+                    st.raw_bind_parameter(i + 1, path)?;
+                    st.raw_bind_parameter(i + 2, s.dev)?;
+                    st.raw_bind_parameter(i + 3, s.ino)?;
+                    st.raw_bind_parameter(i + 4, s.size)?;
+                    st.raw_bind_parameter(i + 5, s.mtime_ns)?;
+                    st.raw_bind_parameter(i + 6, s.ctime_ns)
+                },
             )?;
-            for (path, s) in rows {
-                stmt.execute(params![
-                    run, path, s.dev, s.ino, s.size, s.mtime_ns, s.ctime_ns
-                ])?;
-            }
         }
         tx.commit()?;
         Ok(())

@@ -401,16 +401,25 @@ impl Catalog {
     pub fn add_entries(&self, set: i64, entries: &[EntryRecord]) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla, block, skip, checksum, offset)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            insert_rows(
+                &tx,
+                "INSERT INTO entries (set_id, path, kind, size, mtime, sequence, fla, block, skip, checksum, offset)",
+                11,
+                entries,
+                |st, i, e| {
+                    st.raw_bind_parameter(i, set)?;
+                    st.raw_bind_parameter(i + 1, &e.path)?;
+                    st.raw_bind_parameter(i + 2, e.kind)?;
+                    st.raw_bind_parameter(i + 3, e.size)?;
+                    st.raw_bind_parameter(i + 4, e.mtime)?;
+                    st.raw_bind_parameter(i + 5, e.sequence)?;
+                    st.raw_bind_parameter(i + 6, e.fla)?;
+                    st.raw_bind_parameter(i + 7, e.block)?;
+                    st.raw_bind_parameter(i + 8, e.skip)?;
+                    st.raw_bind_parameter(i + 9, e.checksum)?;
+                    st.raw_bind_parameter(i + 10, e.offset)
+                },
             )?;
-            for e in entries {
-                stmt.execute(params![
-                    set, e.path, e.kind, e.size, e.mtime, e.sequence, e.fla, e.block, e.skip,
-                    e.checksum, e.offset
-                ])?;
-            }
         }
         tape_core::crashpoint::hit("catalog.entries.uncommitted");
         tx.commit()?;
@@ -620,4 +629,44 @@ impl Catalog {
     pub fn set(&self, id: i64) -> Result<Option<SetRecord>, CatalogError> {
         Ok(self.query_sets("id = ?1", params![id])?.into_iter().next())
     }
+}
+
+/// Rows per multi-row `INSERT`: SQLite's work per statement run (starting the program,
+/// halting and resetting it) is paid once per this many rows instead of for each (issue 8:
+/// two rows per file of a small-file tree).
+const ROWS_PER_INSERT: usize = 64;
+
+/// Inserts `rows` with `head` (`INSERT INTO t (c1, …)` of `columns` columns): a statement of
+/// [`ROWS_PER_INSERT`] rows while that many are left, then one of a row. `bind` binds a row's
+/// values from parameter index `i` (1-based) on.
+pub(super) fn insert_rows<T>(
+    conn: &Connection,
+    head: &str,
+    columns: usize,
+    rows: &[T],
+    bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+) -> Result<(), CatalogError> {
+    let values = |n: usize| {
+        let row = format!("({})", vec!["?"; columns].join(", "));
+        format!("{head} VALUES {}", vec![row; n].join(", "))
+    };
+    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+    if chunks.len() > 0 {
+        let mut stmt = conn.prepare_cached(&values(ROWS_PER_INSERT))?;
+        for chunk in chunks.by_ref() {
+            for (k, row) in chunk.iter().enumerate() {
+                bind(&mut stmt, 1 + k * columns, row)?;
+            }
+            stmt.raw_execute()?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut stmt = conn.prepare_cached(&values(1))?;
+        for row in rest {
+            bind(&mut stmt, 1, row)?;
+            stmt.raw_execute()?;
+        }
+    }
+    Ok(())
 }

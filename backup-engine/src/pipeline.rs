@@ -17,6 +17,8 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
@@ -43,7 +45,8 @@ pub(crate) enum FileEnd {
 /// its end.
 #[derive(Debug)]
 pub(crate) enum Item {
-    Entry(Box<Entry>),
+    /// An entry, with what the reader prepared for the consumer about it (a non-directory's).
+    Entry(Box<Entry>, Option<Box<Prepared>>),
     /// File data: this range of the current batch's buffer ([`Pipeline::data`]).
     Data(Range<usize>),
     End(FileEnd),
@@ -58,6 +61,23 @@ pub(crate) enum Item {
     Warning(String),
 }
 
+/// What the reader thread works out about a file for the consumer, which frames, writes and
+/// catalogs (issue 8: the consumer is the busier thread of a small-file backup).
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// Its MTF `FILE` description.
+    pub(crate) file: tape_format::writer::FileInfo,
+    /// The catalog's key for it.
+    pub(crate) key: Vec<u8>,
+}
+
+/// Batches waiting for the consumer from which the reader prepares entries for it: with
+/// fewer, the reader is the one behind and leaves the work to the consumer.
+const BEHIND: usize = 2;
+
+/// Prepares a non-directory entry on the reader thread.
+pub(crate) type Prepare = Box<dyn FnMut(&Entry) -> Prepared + Send>;
+
 /// Items and the buffer their data ranges refer to.
 struct Batch {
     items: Vec<Item>,
@@ -71,16 +91,20 @@ pub(crate) struct Pipeline {
     items: std::vec::IntoIter<Item>,
     buf: Option<Vec<u8>>,
     reader: Option<JoinHandle<()>>,
+    /// Batches sent and not yet taken.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Pipeline {
     /// Starts reading `walk` with `buffers` buffers of `buffer_size` bytes; `filter` decides,
-    /// on the reader thread, which entries go into the set.
+    /// on the reader thread, which entries go into the set, and `prepare` (if any) prepares
+    /// each non-directory kept.
     pub(crate) fn start(
         walk: Walk,
         buffers: usize,
         buffer_size: usize,
         mut filter: Box<dyn EntryFilter>,
+        mut prepare: Option<Prepare>,
     ) -> io::Result<Self> {
         let buffers = buffers.max(2);
         let (pool_tx, pool_rx) = sync_channel::<Vec<u8>>(buffers);
@@ -90,6 +114,8 @@ impl Pipeline {
         }
         // Every batch but the last holds a buffer or MAX_BATCH items: the pool bounds the rest.
         let (batch_tx, batch_rx) = sync_channel(buffers);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let sent = Arc::clone(&waiting);
         let reader = std::thread::Builder::new()
             .name("ntbackup-reader".into())
             .spawn(move || {
@@ -99,8 +125,9 @@ impl Pipeline {
                     items: Vec::new(),
                     buf: None,
                     used: 0,
+                    waiting: &sent,
                 };
-                if read_all(walk, &mut packer, filter.as_mut()).is_ok() {
+                if read_all(walk, &mut packer, filter.as_mut(), prepare.as_mut()).is_ok() {
                     let rows = filter.take_stage(true);
                     let stage = (!rows.is_empty()).then_some(Item::Stage(rows));
                     let warnings = filter.warnings().into_iter().map(Item::Warning);
@@ -120,6 +147,7 @@ impl Pipeline {
             items: Vec::new().into_iter(),
             buf: None,
             reader: Some(reader),
+            waiting,
         })
     }
 
@@ -134,6 +162,7 @@ impl Pipeline {
                 let _ = self.pool.try_send(buf);
             }
             let batch = self.batches.recv().ok()?;
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
             self.items = batch.items.into_iter();
             self.buf = batch.buf;
         }
@@ -208,9 +237,15 @@ struct Packer<'a> {
     items: Vec<Item>,
     buf: Option<Vec<u8>>,
     used: usize,
+    waiting: &'a AtomicUsize,
 }
 
 impl Packer<'_> {
+    /// The consumer has batches waiting: the reader is ahead.
+    fn ahead(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) >= BEHIND
+    }
+
     fn push(&mut self, item: Item) -> Result<(), Gone> {
         self.items.push(item);
         if self.items.len() >= MAX_BATCH {
@@ -230,6 +265,7 @@ impl Packer<'_> {
             buf: self.buf.take(),
         };
         self.used = 0;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
         self.batches.send(batch).map_err(|_| Gone)
     }
 
@@ -279,6 +315,7 @@ fn read_all(
     mut walk: Walk,
     out: &mut Packer<'_>,
     filter: &mut dyn EntryFilter,
+    mut prepare: Option<&mut Prepare>,
 ) -> Result<(), Gone> {
     walk.open_eagerly(filter.keeps_every_file());
     while let Some((event, source)) = walk.next_with_dir() {
@@ -293,6 +330,15 @@ fn read_all(
                 if !keep {
                     continue;
                 }
+                // Only while the consumer is the one behind: the work goes to the thread
+                // with time to spare.
+                let ahead = out.ahead();
+                let mut prepared = |entry: &Entry| match prepare.as_mut() {
+                    Some(p) if ahead && entry.kind != EntryKind::Directory => {
+                        Some(Box::new(p(entry)))
+                    }
+                    _ => None,
+                };
                 if entry.kind == EntryKind::File {
                     let size = entry.info.size;
                     let file = match source {
@@ -300,7 +346,8 @@ fn read_all(
                         Source::Dir(dir) => crate::walk::open_file(&dir, &mut entry),
                         Source::Path => File::open(&entry.path),
                     };
-                    out.push(Item::Entry(entry))?;
+                    let prepared = prepared(&entry);
+                    out.push(Item::Entry(entry, prepared))?;
                     let end = match file {
                         Ok(file) => read_file(file, size, out)?,
                         Err(e) => FileEnd::Failed {
@@ -310,7 +357,8 @@ fn read_all(
                     };
                     out.push(Item::End(end))?;
                 } else {
-                    out.push(Item::Entry(entry))?;
+                    let prepared = prepared(&entry);
+                    out.push(Item::Entry(entry, prepared))?;
                 }
             }
         }
@@ -410,12 +458,12 @@ mod tests {
     ) -> BTreeMap<PathBuf, (Vec<u8>, FileEnd)> {
         let selection = Selection::new([root], [] as [&str; 0]).unwrap();
         let walk = Walk::new(&selection, WalkOptions::default());
-        let mut p = Pipeline::start(walk, buffers, size, filter).unwrap();
+        let mut p = Pipeline::start(walk, buffers, size, filter, None).unwrap();
         let mut out = BTreeMap::new();
         let mut current: Option<(PathBuf, Vec<u8>)> = None;
         while let Some(item) = p.next() {
             match item {
-                Item::Entry(e) if e.kind == EntryKind::File => {
+                Item::Entry(e, _) if e.kind == EntryKind::File => {
                     assert!(current.is_none(), "an entry before the last file's end");
                     current = Some((e.path.clone(), Vec::new()));
                 }
@@ -544,11 +592,11 @@ mod tests {
     fn items(root: &std::path::Path, filter: Box<dyn EntryFilter>) -> Vec<Got> {
         let selection = Selection::new([root], [] as [&str; 0]).unwrap();
         let walk = Walk::new(&selection, WalkOptions::default());
-        let mut p = Pipeline::start(walk, 2, 1 << 16, filter).unwrap();
+        let mut p = Pipeline::start(walk, 2, 1 << 16, filter, None).unwrap();
         let mut out = Vec::new();
         while let Some(item) = p.next() {
             out.push(match item {
-                Item::Entry(mut e) => {
+                Item::Entry(mut e, _) => {
                     e.info.atime = Default::default();
                     Got::Entry(e)
                 }
@@ -687,5 +735,49 @@ mod tests {
             assert!(got.contains(&Got::Data(b"one".to_vec())));
             assert!(!got.contains(&Got::Data(b"two".to_vec())), "{got:?}");
         }
+    }
+
+    #[test]
+    fn the_reader_prepares_entries_only_while_the_consumer_is_behind() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..12u8 {
+            std::fs::write(dir.path().join(format!("f{i:02}")), content(4096, i)).unwrap();
+        }
+        let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
+        let walk = Walk::new(&selection, WalkOptions::default());
+        let prepare: Prepare = Box::new(|e| Prepared {
+            file: Default::default(),
+            key: e.path.as_os_str().as_bytes().to_vec(),
+        });
+        // A file fills a buffer: each is sent as a batch of its own.
+        let mut p = Pipeline::start(walk, 8, 4096, Box::new(KeepAll), Some(prepare)).unwrap();
+        // The consumer takes nothing until the reader has filled every buffer.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while p.waiting.load(Ordering::Relaxed) < 8 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the reader never filled the pool"
+            );
+            std::thread::yield_now();
+        }
+        let mut prepared = Vec::new();
+        while let Some(item) = p.next() {
+            if let Item::Entry(e, got) = item
+                && e.kind == EntryKind::File
+            {
+                if let Some(got) = &got {
+                    assert_eq!(got.key, e.path.as_os_str().as_bytes());
+                }
+                prepared.push(got.is_some());
+            }
+        }
+        assert_eq!(prepared.len(), 12);
+        // Files 0–2 were decided with fewer than two batches waiting, 3–8 with more (the
+        // consumer was not taking any); later ones depend on how fast it then took them.
+        assert_eq!(
+            prepared[..9],
+            [false, false, false, true, true, true, true, true, true]
+        );
     }
 }

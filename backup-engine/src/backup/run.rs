@@ -19,7 +19,7 @@ use super::{
     user_name,
 };
 use crate::catalog::{ArchiveState, EntryRecord};
-use crate::pipeline::{EntryFilter, FileEnd, Item, KeepAll, Pipeline};
+use crate::pipeline::{EntryFilter, FileEnd, Item, KeepAll, Pipeline, Prepare, Prepared};
 use crate::walk::{Entry, EntryKind, Timestamp, Walk};
 use crate::{Detail, JobEvent};
 
@@ -132,11 +132,17 @@ impl<'j> Run<'j> {
             ),
         });
         let walk = Walk::new(&self.job.selection, self.job.options.walk);
+        let now = self.now;
+        let prepare: Prepare = Box::new(move |e| Prepared {
+            file: file_info(e, now),
+            key: convert::raw_path_with_root(&e.path),
+        });
         let mut pipeline = Pipeline::start(
             walk,
             self.job.options.buffers,
             self.job.options.buffer_size,
             self.filter()?,
+            Some(prepare),
         )
         .map_err(BackupError::Reader)?;
         while let Some(item) = pipeline.next() {
@@ -149,7 +155,7 @@ impl<'j> Run<'j> {
                     self.report.skipped.push((path, reason));
                     Flow::Continue
                 }
-                Item::Entry(entry) => self.entry(s, &entry)?,
+                Item::Entry(entry, prepared) => self.entry(s, &entry, prepared)?,
                 Item::Data(range) => self.data(s, pipeline.data(range))?,
                 Item::End(end) => self.end_file(s, end)?,
                 Item::Stage(rows) => {
@@ -197,7 +203,11 @@ impl<'j> Run<'j> {
     }
 
     fn expect(&mut self, path: &std::path::Path, kind: u8, size: u64, mtime: i64) {
-        let record = EntryRecord::new(convert::raw_path_with_root(path), kind, size, mtime, 0, 0);
+        self.expect_key(convert::raw_path_with_root(path), kind, size, mtime);
+    }
+
+    fn expect_key(&mut self, key: Vec<u8>, kind: u8, size: u64, mtime: i64) {
+        let record = EntryRecord::new(key, kind, size, mtime, 0, 0);
         self.record.expect(record);
     }
 
@@ -205,6 +215,7 @@ impl<'j> Run<'j> {
         &mut self,
         s: &mut Session<'_, S>,
         e: &Entry,
+        prepared: Option<Box<Prepared>>,
     ) -> Result<Flow, BackupError> {
         let device = device_of(&e.path);
         if self.device != Some(device) {
@@ -243,13 +254,20 @@ impl<'j> Run<'j> {
             self.dir = Some(parent.to_owned());
         }
         try_flow!(s.drain()?);
-        s.writer.begin_file(file_info(e, self.now))?;
+        let Prepared { file, key } = match prepared {
+            Some(p) => *p,
+            None => Prepared {
+                file: file_info(e, self.now),
+                key: convert::raw_path_with_root(&e.path),
+            },
+        };
+        s.writer.begin_file(file)?;
         let kind = match e.kind {
             EntryKind::Symlink(_) => 2,
             EntryKind::HardLink(_) => 3,
             _ => 1,
         };
-        self.expect(&e.path, kind, e.info.size, e.info.mtime.secs);
+        self.expect_key(key, kind, e.info.size, e.info.mtime.secs);
         self.report.files += 1;
         if s.events.wants(Detail::Full) {
             s.events.event(&JobEvent::Message {

@@ -196,12 +196,16 @@ def main():
     p.add_argument("--scale", type=float, default=1.0,
                    help="build smaller trees (CI runs the script end to end at 0.005)")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "target/compare-tar"))
-    p.add_argument("trees", nargs="*", default=["small", "large"],
-                   choices=["small", "large", "rss"])
+    # No `choices`: Python 3.11's argparse checks a list default against them as one value.
+    p.add_argument("trees", nargs="*", help="small, large and/or rss (default: small large)")
     p.add_argument("--work", default=os.environ.get(
         "BENCH_WORK", "/dev/shm/ntbackup-compare" if os.path.isdir("/dev/shm") else None),
         help="where OUT.tar, OUT.bkf and restores go (default: tmpfs, see benches/README.md)")
     args = p.parse_args()
+    args.trees = args.trees or ["small", "large"]
+    for t in args.trees:
+        if t not in ("small", "large", "rss"):
+            p.error(f"unknown tree {t!r}: choose from small, large, rss")
     if args.work is None:
         args.work = os.path.join(args.dir, "work")
     args.work = os.path.abspath(args.work)

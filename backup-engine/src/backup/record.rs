@@ -11,12 +11,21 @@ use tape_format::ids::BlockType;
 use super::session::Session;
 use super::{BackupError, BackupJob, BackupType};
 use crate::catalog::{
-    Catalog, EntryRecord, MediumRecord, SetEnd, SetRecord, SetStatus, process_alive,
+    ArchiveState, Catalog, CatalogError, EntryRecord, MediumRecord, SetEnd, SetRecord, SetStatus,
+    process_alive,
 };
 use crate::walk::Timestamp;
 
 /// Entries written to the catalog per transaction.
 pub(crate) const CATALOG_BATCH: usize = 4096;
+
+/// Archive-state rows are held in memory up to this many (16 MiB of rows, a power of two so
+/// the vector holding them grows no further) and [`HELD_PATHS`] bytes of paths, then written
+/// to the catalog's stage: staging every row, then moving it to the archive state and deleting
+/// it at the end, cost the consumer thread an insert and a delete per file (issue 8), while the
+/// bound keeps memory flat whatever the tree.
+const HELD_ROWS: usize = 1 << 18;
+const HELD_PATHS: usize = 16 << 20;
 
 pub(crate) struct Recorder<'c> {
     pub(crate) catalog: Option<&'c Catalog>,
@@ -28,6 +37,11 @@ pub(crate) struct Recorder<'c> {
     media_recorded: usize,
     /// When the job started: the date its media are recorded with (the TAPE block's date).
     started: i64,
+    /// Archive-state rows not staged (yet), and their size.
+    held: Vec<(Vec<u8>, ArchiveState)>,
+    held_paths: usize,
+    /// [`HELD_ROWS`] and [`HELD_PATHS`] (smaller in tests).
+    held_limit: (usize, usize),
 }
 
 impl<'c> Recorder<'c> {
@@ -39,7 +53,30 @@ impl<'c> Recorder<'c> {
             placed: Vec::new(),
             media_recorded: 0,
             started: 0,
+            held: Vec::new(),
+            held_paths: 0,
+            held_limit: (HELD_ROWS, HELD_PATHS),
         }
+    }
+
+    /// Records what the walk saw for the archive state: held in memory, staged in the catalog
+    /// once there is much of it. On an error the rows are lost (and the files concerned count
+    /// as changed at the next incremental backup).
+    pub(crate) fn stage(&mut self, rows: Vec<(Vec<u8>, ArchiveState)>) -> Result<(), CatalogError> {
+        let (Some(c), Some(id)) = (self.catalog, self.set_id) else {
+            return Ok(());
+        };
+        let paths = rows.iter().map(|(p, _)| p.len()).sum::<usize>();
+        let (max_rows, max_paths) = self.held_limit;
+        let mut staged = Ok(());
+        if self.held.len() + rows.len() > max_rows || self.held_paths + paths > max_paths {
+            staged = c.stage(id, &self.held);
+            self.held.clear();
+            self.held_paths = 0;
+        }
+        self.held_paths += paths;
+        self.held.extend(rows);
+        staged
     }
 
     pub(crate) fn start(
@@ -175,8 +212,53 @@ impl<'c> Recorder<'c> {
                 .collect()
         });
         let end = SetEnd::new(status, last, files, bytes, at.secs);
-        c.close_set(id, &end, roots.as_deref())?;
+        c.close_set_with(id, &end, roots.as_deref(), &self.held)?;
         tape_core::crashpoint::hit("catalog.close.committed");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::SetEnd;
+
+    #[test]
+    fn archive_state_rows_held_and_staged_all_reach_the_archive_state() {
+        // Batches of 10 rows of 8-byte paths, at most 25 rows or 200 bytes of paths held:
+        // staged before the third, fifth, seventh and ninth batch; the last two are held.
+        for limit in [(25, 1 << 20), (1000, 200)] {
+            let dir = tempfile::tempdir().unwrap();
+            let catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+            let set = SetRecord::new(1, 1, "job", "", "normal", 0, 1);
+            let mut r = Recorder::new(Some(&catalog));
+            r.set_id = Some(catalog.begin_set(&set).unwrap());
+            r.held_limit = limit;
+            let row = |i: u64| {
+                (
+                    format!("/t/f{i:04}").into_bytes(),
+                    ArchiveState::new(1, i, i, 0, 0),
+                )
+            };
+            for batch in 0..10u64 {
+                r.stage((0..10).map(|i| row(batch * 10 + i)).collect())
+                    .unwrap();
+            }
+            assert_eq!(r.held.len(), 20, "{limit:?}");
+            let end = SetEnd::new(SetStatus::Complete, 1, 100, 0, 1);
+            let roots = [b"/t".to_vec()];
+            catalog
+                .close_set_with(r.set_id.unwrap(), &end, Some(&roots), &r.held)
+                .unwrap();
+            assert_eq!(catalog.archive_len().unwrap(), 100);
+            for i in [0, 50, 99] {
+                let (path, state) = row(i);
+                assert_eq!(
+                    catalog.archive_state(&path).unwrap(),
+                    Some(state),
+                    "row {i}"
+                );
+            }
+        }
     }
 }

@@ -159,7 +159,7 @@ impl<'j> Run<'j> {
                 Item::Data(range) => self.data(s, pipeline.data(range))?,
                 Item::End(end) => self.end_file(s, end)?,
                 Item::Stage(rows) => {
-                    self.stage(s, &rows);
+                    self.stage(s, rows);
                     Flow::Continue
                 }
                 Item::Warning(text) => {
@@ -187,11 +187,8 @@ impl<'j> Run<'j> {
 
     /// Records what the walk saw for the archive state. A failure costs only precision: a file
     /// whose state is missing counts as changed at the next incremental backup.
-    fn stage<S: FddSpool>(&mut self, s: &mut Session<'_, S>, rows: &[(Vec<u8>, ArchiveState)]) {
-        let (Some(c), Some(id)) = (self.record.catalog, self.record.set_id) else {
-            return;
-        };
-        if let Err(e) = c.stage(id, rows) {
+    fn stage<S: FddSpool>(&mut self, s: &mut Session<'_, S>, rows: Vec<(Vec<u8>, ArchiveState)>) {
+        if let Err(e) = self.record.stage(rows) {
             if !self.stage_failed {
                 s.events.event(&JobEvent::Warning(format!(
                     "the catalog could not record what this backup saw ({e}); the next \

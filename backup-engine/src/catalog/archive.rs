@@ -118,7 +118,7 @@ impl Catalog {
         set: i64,
     ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
-        archive_staged(&tx, run, roots, set)?;
+        archive_staged(&tx, run, roots, set, &[])?;
         tx.commit()?;
         Ok(())
     }
@@ -138,12 +138,14 @@ impl Catalog {
     }
 }
 
-/// The body of [`Catalog::commit_archive`], inside the caller's transaction.
+/// The body of [`Catalog::commit_archive`], inside the caller's transaction; `held` are rows
+/// of the run kept in memory instead of staged.
 pub(super) fn archive_staged(
     tx: &rusqlite::Connection,
     run: i64,
     roots: &[Vec<u8>],
     set: i64,
+    held: &[(Vec<u8>, ArchiveState)],
 ) -> Result<(), CatalogError> {
     for root in roots {
         let (lo, hi) = under(root);
@@ -152,7 +154,22 @@ pub(super) fn archive_staged(
             params![root, lo, hi],
         )?;
     }
-    promote_stage(tx, run, set)
+    promote_stage(tx, run, set)?;
+    super::insert_rows(
+        tx,
+        "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)",
+        7,
+        held,
+        |st, i, (path, s)| {
+            st.raw_bind_parameter(i, path)?;
+            st.raw_bind_parameter(i + 1, s.dev)?;
+            st.raw_bind_parameter(i + 2, s.ino)?;
+            st.raw_bind_parameter(i + 3, s.size)?;
+            st.raw_bind_parameter(i + 4, s.mtime_ns)?;
+            st.raw_bind_parameter(i + 5, s.ctime_ns)?;
+            st.raw_bind_parameter(i + 6, set)
+        },
+    )
 }
 
 /// What run `run` staged becomes the archive state, as of set `set`; the stage is emptied.

@@ -12,7 +12,7 @@
 
 use rusqlite::params;
 
-use super::archive::archive_staged;
+use super::archive::{ArchiveState, archive_staged};
 use super::{Catalog, CatalogError, MediumRecord, SetStatus};
 
 /// How a set ended, for [`Catalog::close_set`].
@@ -59,13 +59,25 @@ impl Catalog {
         end: &SetEnd,
         archive_roots: Option<&[Vec<u8>]>,
     ) -> Result<(), CatalogError> {
+        self.close_set_with(set, end, archive_roots, &[])
+    }
+
+    /// [`close_set`](Self::close_set), with rows of the set's archive state the job held in
+    /// memory instead of staging them (see [`stage`](Self::stage)).
+    pub(crate) fn close_set_with(
+        &self,
+        set: i64,
+        end: &SetEnd,
+        archive_roots: Option<&[Vec<u8>]>,
+        held: &[(Vec<u8>, ArchiveState)],
+    ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "UPDATE sets SET status = ?2, last_sequence = ?3, files = ?4, bytes = ?5, finished_at = ?6 WHERE id = ?1",
             params![set, end.status.name(), end.last_sequence, end.files, end.bytes, end.at],
         )?;
         match archive_roots {
-            Some(roots) => archive_staged(&tx, set, roots, set)?,
+            Some(roots) => archive_staged(&tx, set, roots, set, held)?,
             None => {
                 tx.execute("DELETE FROM archive_stage WHERE run = ?1", [set])?;
             }

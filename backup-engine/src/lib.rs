@@ -58,7 +58,8 @@
 //!   by its deadline — it is where all waiting happens), reminded with a growing back-off, and
 //!   finally told how the request ended ([`Operator::resolved`]).
 //! * [`EventSink`] receives every [`JobEvent`] as it happens ([`EventLog`] keeps them), a
-//!   backup's line per file only if [`EventSink::wants`] full detail; [`Clock`] gives the time ([`SystemClock`], or [`ManualClock`] in tests).
+//!   backup's line per file only if [`EventSink::wants`] full detail; [`Clock`] gives the
+//!   time ([`SystemClock`], or [`ManualClock`] in tests).
 //!
 //! # Main types
 //!

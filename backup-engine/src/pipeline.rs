@@ -318,7 +318,7 @@ fn read_all(
     mut prepare: Option<&mut Prepare>,
 ) -> Result<(), Gone> {
     walk.open_eagerly(filter.keeps_every_file());
-    while let Some((event, source)) = walk.next_with_dir() {
+    while let Some((event, source)) = walk.next_with_source() {
         match event {
             WalkEvent::Skipped { path, reason } => out.push(Item::Skipped { path, reason })?,
             WalkEvent::Entry(mut entry) => {

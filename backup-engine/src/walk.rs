@@ -8,6 +8,10 @@
 //! Cost per file (issue 8: small-file trees): a directory is opened once; its entries are
 //! `statx`ed relative to it and, for a backup, its files opened with `openat` on it and their
 //! extended attributes listed on the open descriptor, so no system call walks the whole path.
+//! For a backup that reads every file, a regular file (by its directory entry's type) is not
+//! `statx`ed at all: it is opened when its turn comes and `fstat`ed ([`Source::Open`]), one
+//! name lookup per file. (A file system that gives no type in its entries costs std's
+//! `DirEntry::file_type` an `lstat` per entry, as before.)
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -100,6 +104,8 @@ pub struct Entry {
     pub info: FileInfo,
     /// For a directory: what it held when walked (the objects backed up: not excluded, not
     /// special files), sorted. An incremental restore uses it to leave out what was deleted.
+    /// A file that vanished or changed kind between the listing and its turn may be named
+    /// here and not backed up (see [`Walk`]'s eager opening).
     pub children: Option<Vec<Child>>,
 }
 
@@ -159,7 +165,7 @@ pub struct Walk {
     roots: std::vec::IntoIter<PathBuf>,
     stack: Vec<Frame>,
     queue: std::collections::VecDeque<Queued>,
-    /// Files are opened for reading (by [`Walk::next_with_dir`]'s caller, or by the walk
+    /// Files are opened for reading (by [`Walk::next_with_source`]'s caller, or by the walk
     /// itself with `eager`), and their xattrs read from the descriptor.
     opening: bool,
     /// Regular files are opened by the walk, then `fstat`ed: one name lookup per file instead
@@ -202,7 +208,7 @@ impl Walk {
     }
 
     /// The next event and, for a regular file, where to read it from.
-    pub(crate) fn next_with_dir(&mut self) -> Option<(WalkEvent, Source)> {
+    pub(crate) fn next_with_source(&mut self) -> Option<(WalkEvent, Source)> {
         self.opening = true;
         match self.pop()? {
             Queued::Event { event, dir } => Some((event, dir.map_or(Source::Path, Source::Dir))),
@@ -230,7 +236,8 @@ impl Walk {
             };
             return (WalkEvent::Entry(Box::new(entry)), Source::Open(file));
         }
-        let (event, dir) = match fs::symlink_metadata(&path) {
+        // Looked at through the directory's descriptor, like the data, not by the whole path.
+        let (event, dir) = match stat_at(&dir, name) {
             Ok(m) if m.is_dir() => (
                 skipped(
                     path,
@@ -542,6 +549,18 @@ pub(crate) fn open_file(dir: &OwnedFd, entry: &mut Entry) -> io::Result<File> {
     Ok(file)
 }
 
+/// The metadata of `name` in `dir` itself (a symbolic link's own).
+fn stat_at(dir: &OwnedFd, name: &std::ffi::OsStr) -> io::Result<Metadata> {
+    use rustix::fs::OFlags;
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    File::from(fd).metadata()
+}
+
 /// Opens `name` in `dir` for reading, never following a symbolic link nor blocking on a FIFO.
 fn open_at(dir: &OwnedFd, name: &std::ffi::OsStr) -> io::Result<File> {
     use rustix::fs::OFlags;
@@ -600,7 +619,7 @@ impl Iterator for Walk {
     fn next(&mut self) -> Option<WalkEvent> {
         match self.pop()? {
             Queued::Event { event, .. } => Some(event),
-            // Only a walk read by next_with_dir lists files to open.
+            // Only a walk read by next_with_source lists files to open.
             Queued::Listed { path, dir } => Some(self.open_listed(path, dir).0),
         }
     }

@@ -10,11 +10,21 @@ use tape_format::ids::BlockType;
 
 use super::session::Session;
 use super::{BackupError, BackupJob, BackupType};
+use crate::JobEvent;
 use crate::catalog::{
     ArchiveState, Catalog, CatalogError, EntryRecord, MediumRecord, SetEnd, SetRecord, SetStatus,
     process_alive,
 };
 use crate::walk::Timestamp;
+
+/// What a job says when the catalog could not record the archive state it saw: it costs only
+/// precision.
+pub(crate) fn stage_warning(e: &CatalogError) -> String {
+    format!(
+        "the catalog could not record what this backup saw ({e}); the next incremental backup \
+         will include the files concerned again"
+    )
+}
 
 /// Entries written to the catalog per transaction.
 pub(crate) const CATALOG_BATCH: usize = 4096;
@@ -212,7 +222,9 @@ impl<'c> Recorder<'c> {
                 .collect()
         });
         let end = SetEnd::new(status, last, files, bytes, at.secs);
-        c.close_set_with(id, &end, roots.as_deref(), &self.held)?;
+        if let Some(e) = c.close_set_with(id, &end, roots.as_deref(), &self.held)? {
+            s.events.event(&JobEvent::Warning(stage_warning(&e)));
+        }
         tape_core::crashpoint::hit("catalog.close.committed");
         Ok(())
     }
@@ -223,35 +235,44 @@ mod tests {
     use super::*;
     use crate::catalog::SetEnd;
 
+    fn open_set(dir: &std::path::Path) -> (Catalog, i64) {
+        let catalog = Catalog::open(&dir.join("catalog.sqlite")).unwrap();
+        let set = SetRecord::new(1, 1, "job", "", "normal", 0, 1);
+        let id = catalog.begin_set(&set).unwrap();
+        (catalog, id)
+    }
+
+    fn row(i: u64) -> (Vec<u8>, ArchiveState) {
+        (
+            format!("/t/f{i:04}").into_bytes(),
+            ArchiveState::new(1, i, i, 0, 0),
+        )
+    }
+
     #[test]
     fn archive_state_rows_held_and_staged_all_reach_the_archive_state() {
-        // Batches of 10 rows of 8-byte paths, at most 25 rows or 200 bytes of paths held:
-        // staged before the third, fifth, seventh and ninth batch; the last two are held.
-        for limit in [(25, 1 << 20), (1000, 200)] {
+        // Batches of 100 rows of 8-byte paths, at most 150 rows or 1,000 bytes of paths held:
+        // the first two batches staged (a statement of 64 rows, then one per row), the third
+        // held and written at the end the same way.
+        for limit in [(150, 1 << 20), (1000, 1000)] {
             let dir = tempfile::tempdir().unwrap();
-            let catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
-            let set = SetRecord::new(1, 1, "job", "", "normal", 0, 1);
+            let (catalog, id) = open_set(dir.path());
             let mut r = Recorder::new(Some(&catalog));
-            r.set_id = Some(catalog.begin_set(&set).unwrap());
+            r.set_id = Some(id);
             r.held_limit = limit;
-            let row = |i: u64| {
-                (
-                    format!("/t/f{i:04}").into_bytes(),
-                    ArchiveState::new(1, i, i, 0, 0),
-                )
-            };
-            for batch in 0..10u64 {
-                r.stage((0..10).map(|i| row(batch * 10 + i)).collect())
+            for batch in 0..3u64 {
+                r.stage((0..100).map(|i| row(batch * 100 + i)).collect())
                     .unwrap();
             }
-            assert_eq!(r.held.len(), 20, "{limit:?}");
-            let end = SetEnd::new(SetStatus::Complete, 1, 100, 0, 1);
+            assert_eq!(r.held.len(), 100, "{limit:?}");
+            let end = SetEnd::new(SetStatus::Complete, 1, 300, 0, 1);
             let roots = [b"/t".to_vec()];
-            catalog
-                .close_set_with(r.set_id.unwrap(), &end, Some(&roots), &r.held)
+            let failed = catalog
+                .close_set_with(id, &end, Some(&roots), &r.held)
                 .unwrap();
-            assert_eq!(catalog.archive_len().unwrap(), 100);
-            for i in [0, 50, 99] {
+            assert!(failed.is_none());
+            assert_eq!(catalog.archive_len().unwrap(), 300);
+            for i in [0, 63, 64, 99, 100, 163, 164, 200, 263, 264, 299] {
                 let (path, state) = row(i);
                 assert_eq!(
                     catalog.archive_state(&path).unwrap(),
@@ -260,5 +281,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn held_rows_that_cannot_be_written_leave_the_set_closed_without_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (catalog, id) = open_set(dir.path());
+        catalog.stage(id, &[row(0)]).unwrap();
+        // SQLite keeps signed 64-bit integers: this device number cannot be stored.
+        let held = [
+            row(1),
+            (b"/t/odd".to_vec(), ArchiveState::new(u64::MAX, 1, 1, 0, 0)),
+        ];
+        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
+        let roots = [b"/t".to_vec()];
+        let failed = catalog
+            .close_set_with(id, &end, Some(&roots), &held)
+            .unwrap();
+        assert!(failed.is_some());
+        assert_eq!(
+            catalog.set(id).unwrap().unwrap().status,
+            SetStatus::Complete
+        );
+        // The staged row only: the held ones went together.
+        assert_eq!(catalog.archive_len().unwrap(), 1);
+        assert_eq!(catalog.archive_state(&row(0).0).unwrap(), Some(row(0).1));
     }
 }

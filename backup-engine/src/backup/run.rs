@@ -11,7 +11,7 @@ use tape_format::stream::job::JobInfo;
 use tape_format::writer::{CorruptInfo, SetInfo, StreamInfo, VolumeInfo};
 
 use super::convert::{self, bare_directory, device_of, directory_info, file_info, parent};
-use super::record::{CATALOG_BATCH, Recorder};
+use super::record::{CATALOG_BATCH, Recorder, stage_warning};
 use super::select::ChangeFilter;
 use super::session::{Flow, Session};
 use super::{
@@ -190,10 +190,7 @@ impl<'j> Run<'j> {
     fn stage<S: FddSpool>(&mut self, s: &mut Session<'_, S>, rows: Vec<(Vec<u8>, ArchiveState)>) {
         if let Err(e) = self.record.stage(rows) {
             if !self.stage_failed {
-                s.events.event(&JobEvent::Warning(format!(
-                    "the catalog could not record what this backup saw ({e}); the next \
-                     incremental backup will include the files concerned again"
-                )));
+                s.events.event(&JobEvent::Warning(stage_warning(&e)));
             }
             self.stage_failed = true;
         }

@@ -118,7 +118,7 @@ impl Catalog {
         set: i64,
     ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
-        archive_staged(&tx, run, roots, set, &[])?;
+        archive_staged(&tx, run, roots, set)?;
         tx.commit()?;
         Ok(())
     }
@@ -138,14 +138,12 @@ impl Catalog {
     }
 }
 
-/// The body of [`Catalog::commit_archive`], inside the caller's transaction; `held` are rows
-/// of the run kept in memory instead of staged.
+/// The body of [`Catalog::commit_archive`], inside the caller's transaction.
 pub(super) fn archive_staged(
     tx: &rusqlite::Connection,
     run: i64,
     roots: &[Vec<u8>],
     set: i64,
-    held: &[(Vec<u8>, ArchiveState)],
 ) -> Result<(), CatalogError> {
     for root in roots {
         let (lo, hi) = under(root);
@@ -154,7 +152,15 @@ pub(super) fn archive_staged(
             params![root, lo, hi],
         )?;
     }
-    promote_stage(tx, run, set)?;
+    promote_stage(tx, run, set)
+}
+
+/// Rows of set `set`'s archive state that its job held in memory instead of staging.
+pub(super) fn archive_held(
+    tx: &rusqlite::Connection,
+    set: i64,
+    held: &[(Vec<u8>, ArchiveState)],
+) -> Result<(), CatalogError> {
     super::insert_rows(
         tx,
         "INSERT OR REPLACE INTO archive (path, dev, ino, size, mtime_ns, ctime_ns, set_id)",

@@ -12,7 +12,7 @@
 
 use rusqlite::params;
 
-use super::archive::{ArchiveState, archive_staged};
+use super::archive::{ArchiveState, archive_held, archive_staged};
 use super::{Catalog, CatalogError, MediumRecord, SetStatus};
 
 /// How a set ended, for [`Catalog::close_set`].
@@ -59,32 +59,46 @@ impl Catalog {
         end: &SetEnd,
         archive_roots: Option<&[Vec<u8>]>,
     ) -> Result<(), CatalogError> {
-        self.close_set_with(set, end, archive_roots, &[])
+        self.close_set_with(set, end, archive_roots, &[]).map(drop)
     }
 
     /// [`close_set`](Self::close_set), with rows of the set's archive state the job held in
-    /// memory instead of staging them (see [`stage`](Self::stage)).
+    /// memory instead of staging them (see [`stage`](Self::stage)). If those rows cannot be
+    /// written (an inode number SQLite cannot store, a full disk), the set is closed without
+    /// them, as a failed [`stage`](Self::stage) would have left it, and the error is returned
+    /// as `Ok(Some(…))`.
     pub(crate) fn close_set_with(
         &self,
         set: i64,
         end: &SetEnd,
         archive_roots: Option<&[Vec<u8>]>,
         held: &[(Vec<u8>, ArchiveState)],
-    ) -> Result<(), CatalogError> {
-        let tx = self.conn.unchecked_transaction()?;
+    ) -> Result<Option<CatalogError>, CatalogError> {
+        let mut tx = self.conn.unchecked_transaction()?;
+        let mut held_error = None;
         tx.execute(
             "UPDATE sets SET status = ?2, last_sequence = ?3, files = ?4, bytes = ?5, finished_at = ?6 WHERE id = ?1",
             params![set, end.status.name(), end.last_sequence, end.files, end.bytes, end.at],
         )?;
         match archive_roots {
-            Some(roots) => archive_staged(&tx, set, roots, set, held)?,
+            Some(roots) => {
+                archive_staged(&tx, set, roots, set)?;
+                if !held.is_empty() {
+                    // Dropped unreleased on an error: rolled back alone.
+                    let sp = tx.savepoint()?;
+                    match archive_held(&sp, set, held) {
+                        Ok(()) => sp.commit()?,
+                        Err(e) => held_error = Some(e),
+                    }
+                }
+            }
             None => {
                 tx.execute("DELETE FROM archive_stage WHERE run = ?1", [set])?;
             }
         }
         tape_core::crashpoint::hit("catalog.close.uncommitted");
         tx.commit()?;
-        Ok(())
+        Ok(held_error)
     }
 
     /// A running set reached another medium: records the medium and extends the set to it.

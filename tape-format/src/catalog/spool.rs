@@ -1,6 +1,6 @@
 //! Where FDD entries wait until the end of the set: a caller-provided append-only byte log, so a
-//! set of a million files costs the writer no memory. [`MemorySpool`] keeps them in a `Vec`; the
-//! engine can provide a file-backed one.
+//! set of a million files costs the writer no memory. [`MemorySpool`] keeps them in memory, in
+//! 1 MiB chunks; the engine can provide a file-backed one.
 
 /// Append-only storage of encoded FDD entries, replayed by offset at end of set.
 ///

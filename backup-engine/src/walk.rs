@@ -9,7 +9,7 @@
 //! `statx`ed relative to it and, for a backup, its files opened with `openat` on it and their
 //! extended attributes listed on the open descriptor, so no system call walks the whole path.
 //! For a backup that reads every file, a regular file (by its directory entry's type) is not
-//! `statx`ed at all: it is opened when its turn comes and `fstat`ed ([`Source::Open`]), one
+//! `statx`ed at all: it is opened when its turn comes and `fstat`ed (`Source::Open`), one
 //! name lookup per file. (A file system that gives no type in its entries costs std's
 //! `DirEntry::file_type` an `lstat` per entry, as before.)
 

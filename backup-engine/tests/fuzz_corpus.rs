@@ -2,22 +2,9 @@
 //! engine's targets replay through the same oracles on every `cargo test`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::path::Path;
-
-fn replay(target: &str, oracle: fn(&[u8])) -> usize {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut n = 0;
-    for sub in ["corpus", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(root.join(sub).join(target)) else {
-            continue;
-        };
-        for entry in entries {
-            oracle(&std::fs::read(entry.unwrap().path()).unwrap());
-            n += 1;
-        }
-    }
-    n
-}
+#[path = "../../fuzz/replay.rs"]
+mod replay;
+use replay::replay;
 
 #[test]
 fn ntbackup_command_corpus() {

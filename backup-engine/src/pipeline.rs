@@ -330,24 +330,23 @@ fn read_all(
                 if !keep {
                     continue;
                 }
+                let size = entry.info.size;
+                // Opened first: opening by directory reads the extended attributes.
+                let file = (entry.kind == EntryKind::File).then(|| match source {
+                    Source::Open(file) => Ok(file),
+                    Source::Dir(dir) => crate::walk::open_file(&dir, &mut entry),
+                    Source::Path => File::open(&entry.path),
+                });
                 // Only while the consumer is the one behind: the work goes to the thread
                 // with time to spare.
-                let ahead = out.ahead();
-                let mut prepared = |entry: &Entry| match prepare.as_mut() {
-                    Some(p) if ahead && entry.kind != EntryKind::Directory => {
-                        Some(Box::new(p(entry)))
+                let prepared = match prepare.as_mut() {
+                    Some(p) if out.ahead() && entry.kind != EntryKind::Directory => {
+                        Some(Box::new(p(&entry)))
                     }
                     _ => None,
                 };
-                if entry.kind == EntryKind::File {
-                    let size = entry.info.size;
-                    let file = match source {
-                        Source::Open(file) => Ok(file),
-                        Source::Dir(dir) => crate::walk::open_file(&dir, &mut entry),
-                        Source::Path => File::open(&entry.path),
-                    };
-                    let prepared = prepared(&entry);
-                    out.push(Item::Entry(entry, prepared))?;
+                out.push(Item::Entry(entry, prepared))?;
+                if let Some(file) = file {
                     let end = match file {
                         Ok(file) => read_file(file, size, out)?,
                         Err(e) => FileEnd::Failed {
@@ -356,9 +355,6 @@ fn read_all(
                         },
                     };
                     out.push(Item::End(end))?;
-                } else {
-                    let prepared = prepared(&entry);
-                    out.push(Item::Entry(entry, prepared))?;
                 }
             }
         }

@@ -158,6 +158,13 @@ pub(crate) enum Source {
     Open(File),
 }
 
+impl Source {
+    /// In `dir` if the walk has it open, else by path.
+    fn of(dir: Option<Arc<OwnedFd>>) -> Self {
+        dir.map_or(Self::Path, Self::Dir)
+    }
+}
+
 /// An iterator over the entries of a [`Selection`].
 pub struct Walk {
     selection: Selection,
@@ -211,14 +218,15 @@ impl Walk {
     pub(crate) fn next_with_source(&mut self) -> Option<(WalkEvent, Source)> {
         self.opening = true;
         match self.pop()? {
-            Queued::Event { event, dir } => Some((event, dir.map_or(Source::Path, Source::Dir))),
+            Queued::Event { event, dir } => Some((event, Source::of(dir))),
             Queued::Listed { path, dir } => Some(self.open_listed(path, dir)),
         }
     }
 
     /// Opens a regular file of a listing and reads its metadata from the descriptor. If it is
-    /// no longer a regular file that can be opened, it is looked at by name like any other
-    /// entry (and a failure to open it reported when it is read, as for any file).
+    /// no longer a regular file that can be opened, it is looked at again through its
+    /// directory, like any other entry (and a failure to open it reported when it is read, as
+    /// for any file).
     fn open_listed(&mut self, path: PathBuf, dir: Arc<OwnedFd>) -> (WalkEvent, Source) {
         let name = path.file_name().unwrap_or_default();
         if let Ok(file) = open_at(&dir, name)
@@ -248,7 +256,7 @@ impl Walk {
             Ok(m) => self.leaf_event(path, &m, Some(&dir)),
             Err(e) => (skipped(path, format!("vanished or unreadable: {e}")), None),
         };
-        (event, dir.map_or(Source::Path, Source::Dir))
+        (event, Source::of(dir))
     }
 
     /// Visits one path: queues its entry, and for a directory its files, and stacks its

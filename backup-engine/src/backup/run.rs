@@ -133,10 +133,7 @@ impl<'j> Run<'j> {
         });
         let walk = Walk::new(&self.job.selection, self.job.options.walk);
         let now = self.now;
-        let prepare: Prepare = Box::new(move |e| Prepared {
-            file: file_info(e, now),
-            key: convert::raw_path_with_root(&e.path),
-        });
+        let prepare: Prepare = Box::new(move |e| prepared(e, now));
         let mut pipeline = Pipeline::start(
             walk,
             self.job.options.buffers,
@@ -209,7 +206,7 @@ impl<'j> Run<'j> {
         &mut self,
         s: &mut Session<'_, S>,
         e: &Entry,
-        prepared: Option<Box<Prepared>>,
+        ready: Option<Box<Prepared>>,
     ) -> Result<Flow, BackupError> {
         let device = device_of(&e.path);
         if self.device != Some(device) {
@@ -248,12 +245,9 @@ impl<'j> Run<'j> {
             self.dir = Some(parent.to_owned());
         }
         try_flow!(s.drain()?);
-        let Prepared { file, key } = match prepared {
+        let Prepared { file, key } = match ready {
             Some(p) => *p,
-            None => Prepared {
-                file: file_info(e, self.now),
-                key: convert::raw_path_with_root(&e.path),
-            },
+            None => prepared(e, self.now),
         };
         s.writer.begin_file(file)?;
         let kind = match e.kind {
@@ -443,5 +437,13 @@ impl<'j> Run<'j> {
             self.report.outcome = BackupOutcome::Stopped(stop);
         }
         self.report
+    }
+}
+
+/// A non-directory's MTF `FILE` description and catalog key, on whichever thread has time.
+fn prepared(e: &Entry, now: Timestamp) -> Prepared {
+    Prepared {
+        file: file_info(e, now),
+        key: convert::raw_path_with_root(&e.path),
     }
 }

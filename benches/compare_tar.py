@@ -60,6 +60,14 @@ def warm(root):
                     pass
 
 
+def drop_caches():
+    """Writes back and evicts the page cache, dentries and inodes (root only), so that the next
+    run reads the tree from the disk, as a nightly job mostly does. tmpfs outputs stay."""
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
 def run(argv, env=None, cwd=None):
     """Runs argv; returns (seconds, peak RSS in MiB)."""
     start = time.perf_counter()
@@ -124,6 +132,8 @@ def compare(args, tree_def):
                 os.remove(p)
 
     def backup(tool):
+        if args.cold:
+            drop_caches()
         if tool == "tar -cf":
             clean(tar_out)
             return run(["tar", "-b2048", "-cf", tar_out, "."], cwd=tree)
@@ -201,7 +211,12 @@ def main():
     p.add_argument("--work", default=os.environ.get(
         "BENCH_WORK", "/dev/shm/ntbackup-compare" if os.path.isdir("/dev/shm") else None),
         help="where OUT.tar, OUT.bkf and restores go (default: tmpfs, see benches/README.md)")
+    p.add_argument("--cold", action="store_true",
+                   help="drop the page cache before each backup (needs root): the trees are "
+                        "read from the disk")
     args = p.parse_args()
+    if args.cold and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        p.error("--cold drops the page cache through /proc/sys/vm/drop_caches: run it as root")
     args.trees = args.trees or ["small", "large"]
     for t in args.trees:
         if t not in ("small", "large", "rss"):

@@ -13,6 +13,10 @@
 //! during the backup is cut there (and reported), one that shrinks or fails is reported so the
 //! writer can zero-fill and mark it corrupt (MTF CFIL). Growth is seen by asking for one byte
 //! more than the size, so a file costs one `read` when it did not grow.
+//!
+//! While files come slowly (from the disk), the walk's helper threads open and read them ahead
+//! of their turn (`walk::ahead`); a small file's data then comes already read, and is copied
+//! into the buffer like a file's.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -21,9 +25,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crate::catalog::ArchiveState;
-use crate::walk::{Entry, EntryKind, Source, Walk, WalkEvent};
+use crate::walk::{Body, Entry, EntryKind, Source, Walk, WalkEvent, fill};
 
 /// Items per batch at most, so a tree of empty files still moves in bounded steps.
 const MAX_BATCH: usize = 1024;
@@ -333,9 +338,9 @@ fn read_all(
                 let size = entry.info.size;
                 // Opened first: opening by directory reads the extended attributes.
                 let file = (entry.kind == EntryKind::File).then(|| match source {
-                    Source::Open(file) => Ok(file),
-                    Source::Dir(dir) => crate::walk::open_file(&dir, &mut entry),
-                    Source::Path => File::open(&entry.path),
+                    Source::Open(body) => Ok(body),
+                    Source::Dir(dir) => crate::walk::open_file(&dir, &mut entry).map(Body::Open),
+                    Source::Path => File::open(&entry.path).map(Body::Open),
                 });
                 // Only while the consumer is the one behind: the work goes to the thread
                 // with time to spare.
@@ -347,6 +352,10 @@ fn read_all(
                 };
                 out.push(Item::Entry(entry, prepared))?;
                 if let Some(file) = file {
+                    // How long a small file's data takes to come tells the walk whether its
+                    // helpers should read ahead (`walk::ahead::Cost`).
+                    let timed = matches!(file, Ok(Body::Open(_))) && size <= crate::walk::SMALL;
+                    let start = timed.then(Instant::now);
                     let end = match file {
                         Ok(file) => read_file(file, size, out)?,
                         Err(e) => FileEnd::Failed {
@@ -354,6 +363,9 @@ fn read_all(
                             error: e.to_string(),
                         },
                     };
+                    if let Some(start) = start {
+                        walk.took(start.elapsed());
+                    }
                     out.push(Item::End(end))?;
                 }
             }
@@ -363,7 +375,7 @@ fn read_all(
 }
 
 /// Reads `size` bytes of `file` into the batch buffers, and says how it ended.
-fn read_file(mut file: File, size: u64, out: &mut Packer<'_>) -> Result<FileEnd, Gone> {
+fn read_file(mut file: Body, size: u64, out: &mut Packer<'_>) -> Result<FileEnd, Gone> {
     let mut done = 0u64;
     loop {
         let left = size - done;
@@ -418,22 +430,6 @@ fn read_file(mut file: File, size: u64, out: &mut Packer<'_>) -> Result<FileEnd,
     }
 }
 
-/// Reads until `buf` is full, the file ends, or a short read has brought `enough` bytes (a
-/// regular file's read is short only at its end, so one `read` does a small file); on an
-/// error, how much was read before it.
-fn fill(file: &mut File, buf: &mut [u8], enough: u64) -> Result<usize, (usize, io::Error)> {
-    let mut n = 0;
-    while n < buf.len() && (n as u64) < enough.max(1) {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err((n, e)),
-        }
-    }
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // test data: bytes from counters
@@ -445,6 +441,15 @@ mod tests {
     use std::os::unix::fs::MetadataExt;
     use std::path::PathBuf;
 
+    /// Files opened at their turn, not ahead by helper threads: these tests change files
+    /// during the walk (the helpers' own tests are in `walk::ahead`).
+    fn at_turn() -> WalkOptions {
+        WalkOptions {
+            read_threads: Some(0),
+            ..WalkOptions::default()
+        }
+    }
+
     /// What the pipeline delivered: each regular file's bytes and how its reading ended.
     fn run(
         root: &std::path::Path,
@@ -453,7 +458,7 @@ mod tests {
         filter: Box<dyn EntryFilter>,
     ) -> BTreeMap<PathBuf, (Vec<u8>, FileEnd)> {
         let selection = Selection::new([root], [] as [&str; 0]).unwrap();
-        let walk = Walk::new(&selection, WalkOptions::default());
+        let walk = Walk::new(&selection, at_turn());
         let mut p = Pipeline::start(walk, buffers, size, filter, None).unwrap();
         let mut out = BTreeMap::new();
         let mut current: Option<(PathBuf, Vec<u8>)> = None;
@@ -587,7 +592,7 @@ mod tests {
 
     fn items(root: &std::path::Path, filter: Box<dyn EntryFilter>) -> Vec<Got> {
         let selection = Selection::new([root], [] as [&str; 0]).unwrap();
-        let walk = Walk::new(&selection, WalkOptions::default());
+        let walk = Walk::new(&selection, at_turn());
         let mut p = Pipeline::start(walk, 2, 1 << 16, filter, None).unwrap();
         let mut out = Vec::new();
         while let Some(item) = p.next() {
@@ -741,7 +746,7 @@ mod tests {
             std::fs::write(dir.path().join(format!("f{i:02}")), content(4096, i)).unwrap();
         }
         let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
-        let walk = Walk::new(&selection, WalkOptions::default());
+        let walk = Walk::new(&selection, at_turn());
         let prepare: Prepare = Box::new(|e| Prepared {
             file: Default::default(),
             key: e.path.as_os_str().as_bytes().to_vec(),

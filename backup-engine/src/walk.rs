@@ -25,6 +25,10 @@ use std::sync::Arc;
 
 use crate::Selection;
 
+mod ahead;
+
+pub(crate) use ahead::{Body, SMALL, fill};
+
 /// A time as seconds and nanoseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp {
@@ -130,6 +134,10 @@ pub enum WalkEvent {
 pub struct WalkOptions {
     /// Do not descend into other file systems (mount points) below a selected directory.
     pub one_file_system: bool,
+    /// Threads that open and read files ahead of their turn, for a backup that reads every
+    /// file, so that several disk reads are in flight while the files come slowly; `None`:
+    /// eight.
+    pub read_threads: Option<usize>,
 }
 
 struct Frame {
@@ -144,8 +152,12 @@ enum Queued {
         dir: Option<Arc<OwnedFd>>,
     },
     /// A regular file by its directory entry's type, opened and `fstat`ed only when its turn
-    /// comes (see [`Walk::open_listed`]).
-    Listed { path: PathBuf, dir: Arc<OwnedFd> },
+    /// comes (see [`Walk::open_listed`]), or ahead of it by a helper thread (`slot`).
+    Listed {
+        path: PathBuf,
+        dir: Arc<OwnedFd>,
+        slot: Option<Arc<ahead::Slot>>,
+    },
 }
 
 /// Where the reader gets a regular file's data from.
@@ -154,8 +166,8 @@ pub(crate) enum Source {
     Path,
     /// Open it in this directory with [`open_file`].
     Dir(Arc<OwnedFd>),
-    /// Already open (and its extended attributes read from the descriptor).
-    Open(File),
+    /// Already open or read (and its extended attributes read from the descriptor).
+    Open(Body),
 }
 
 impl Source {
@@ -178,6 +190,12 @@ pub struct Walk {
     /// Regular files are opened by the walk, then `fstat`ed: one name lookup per file instead
     /// of two. Only for a reader that reads every file: it costs an unchanged file an open.
     eager: bool,
+    /// Threads opening listed files ahead of their turn (with `eager`).
+    helpers: Option<ahead::Helpers>,
+    /// Queued items looked at for handing to the helpers (from the front), and how many of
+    /// them were handed over.
+    looked: usize,
+    handed: usize,
     links: HashMap<(u64, u64), PathBuf>,
     users: HashMap<u32, Option<Vec<u8>>>,
     groups: HashMap<u32, Option<Vec<u8>>>,
@@ -194,6 +212,9 @@ impl Walk {
             queue: Default::default(),
             opening: false,
             eager: false,
+            helpers: None,
+            looked: 0,
+            handed: 0,
             links: HashMap::new(),
             users: HashMap::new(),
             groups: HashMap::new(),
@@ -212,14 +233,53 @@ impl Walk {
     /// [`Source::Open`].
     pub(crate) fn open_eagerly(&mut self, eager: bool) {
         self.eager = eager;
+        self.helpers = None;
+        let threads = self.options.read_threads.unwrap_or(ahead::DEFAULT_THREADS);
+        if eager && threads > 0 {
+            self.helpers = ahead::Helpers::start(threads, true);
+        }
+    }
+
+    /// As [`open_eagerly`](Self::open_eagerly), with `threads` helpers that do every file
+    /// (none is taken by the walk), so that tests see their results.
+    #[cfg(test)]
+    pub(crate) fn open_eagerly_by_helpers(&mut self, threads: usize) {
+        self.eager = true;
+        self.helpers = ahead::Helpers::start(threads, false);
     }
 
     /// The next event and, for a regular file, where to read it from.
     pub(crate) fn next_with_source(&mut self) -> Option<(WalkEvent, Source)> {
         self.opening = true;
-        match self.pop()? {
+        let queued = self.pop()?;
+        self.hand_over();
+        match queued {
             Queued::Event { event, dir } => Some((event, Source::of(dir))),
-            Queued::Listed { path, dir } => Some(self.open_listed(path, dir)),
+            Queued::Listed { path, dir, slot } => Some(self.open_listed(path, dir, slot)),
+        }
+    }
+
+    /// Reading a small file's data (by the walk's caller) took this long.
+    pub(crate) fn took(&self, time: std::time::Duration) {
+        if let Some(helpers) = &self.helpers {
+            helpers.cost().note(time);
+        }
+    }
+
+    /// Hands the queued files next in turn to the helpers, up to [`ahead::WINDOW`] of them,
+    /// while files are slow to come (see [`ahead::Cost`]).
+    fn hand_over(&mut self) {
+        let Some(helpers) = self.helpers.as_ref().filter(|h| h.wanted()) else {
+            return;
+        };
+        while self.handed < ahead::WINDOW
+            && let Some(queued) = self.queue.get_mut(self.looked)
+        {
+            self.looked += 1;
+            if let Queued::Listed { path, dir, slot } = queued {
+                *slot = Some(helpers.submit(dir, path.file_name().unwrap_or_default()));
+                self.handed += 1;
+            }
         }
     }
 
@@ -227,22 +287,31 @@ impl Walk {
     /// no longer a regular file that can be opened, it is looked at again through its
     /// directory, like any other entry (and a failure to open it reported when it is read, as
     /// for any file).
-    fn open_listed(&mut self, path: PathBuf, dir: Arc<OwnedFd>) -> (WalkEvent, Source) {
+    fn open_listed(
+        &mut self,
+        path: PathBuf,
+        dir: Arc<OwnedFd>,
+        slot: Option<Arc<ahead::Slot>>,
+    ) -> (WalkEvent, Source) {
         let name = path.file_name().unwrap_or_default();
-        if let Ok(file) = open_at(&dir, name)
-            && let Ok(meta) = file.metadata()
-            && meta.is_file()
-        {
+        let opened = slot
+            .and_then(|slot| self.helpers.as_ref()?.take(&slot))
+            .unwrap_or_else(|| {
+                let cost = self.helpers.as_ref().map(ahead::Helpers::cost);
+                ahead::open(&dir, name, None, cost)
+            });
+        if let ahead::Opened::File(found) = opened {
+            let ahead::Found { meta, xattrs, body } = *found;
             let kind = self.file_kind(&path, &meta);
             let mut info = self.info(&path, &meta, false);
-            info.xattrs = file_xattrs(&file);
+            info.xattrs = xattrs;
             let entry = Entry {
                 path,
                 kind,
                 info,
                 children: None,
             };
-            return (WalkEvent::Entry(Box::new(entry)), Source::Open(file));
+            return (WalkEvent::Entry(Box::new(entry)), Source::Open(body));
         }
         // Looked at through the directory's descriptor, like the data, not by the whole path.
         let (event, dir) = match stat_at(&dir, name) {
@@ -356,7 +425,11 @@ impl Walk {
         for leaf in leaves {
             match leaf {
                 Leaf::Stat(child, m) => self.leaf(child, &m, dir.as_ref()),
-                Leaf::Listed(path, dir) => self.queue.push_back(Queued::Listed { path, dir }),
+                Leaf::Listed(path, dir) => self.queue.push_back(Queued::Listed {
+                    path,
+                    dir,
+                    slot: None,
+                }),
             }
         }
         for (child, why) in problems {
@@ -603,6 +676,10 @@ impl Walk {
     fn pop(&mut self) -> Option<Queued> {
         loop {
             if let Some(queued) = self.queue.pop_front() {
+                self.looked = self.looked.saturating_sub(1);
+                if let Queued::Listed { slot: Some(_), .. } = queued {
+                    self.handed = self.handed.saturating_sub(1);
+                }
                 return Some(queued);
             }
             if let Some(frame) = self.stack.last_mut() {
@@ -628,7 +705,7 @@ impl Iterator for Walk {
         match self.pop()? {
             Queued::Event { event, .. } => Some(event),
             // Only a walk read by next_with_source lists files to open.
-            Queued::Listed { path, dir } => Some(self.open_listed(path, dir).0),
+            Queued::Listed { path, dir, slot } => Some(self.open_listed(path, dir, slot).0),
         }
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct Plan {
     pub(crate) description: String,
     pub(crate) overwrite: Overwrite,
     pub(crate) block_size: Option<u64>,
+    /// `--read-threads`.
+    pub(crate) read_threads: Option<u16>,
     pub(crate) catalog_on_tape: bool,
     pub(crate) verbose: bool,
     pub(crate) log: LogArg,
@@ -144,6 +146,7 @@ pub(crate) fn run(args: BackupArgs) -> anyhow::Result<ExitCode> {
             Overwrite::Expired
         },
         block_size: args.block_size,
+        read_threads: args.read_threads,
         catalog_on_tape: !args.no_tape_catalog,
         verbose: args.verbose,
         log: args.report.log,
@@ -269,6 +272,7 @@ fn go(plan: &Plan, console: &mut Console) -> anyhow::Result<(BackupReport, Optio
         job.options.block_size = usize::try_from(b).context("block size")?;
     }
     job.options.catalog_on_tape = plan.catalog_on_tape;
+    job.options.walk.read_threads = plan.read_threads.map(usize::from);
     job.options.keep_checksums = plan.verify;
     let mut drive = spec.open(true)?;
     let mut model = None;

@@ -239,6 +239,11 @@ pub(crate) struct BackupArgs {
     /// Do not write the MTF catalog (set map and file details) after the set.
     #[arg(long)]
     pub(crate) no_tape_catalog: bool,
+    /// Threads that open and read files ahead of the one being written, for a normal or copy
+    /// backup: while files come from the disk, they keep several reads going at once
+    /// [default: 8; 0 for none]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=64))]
+    pub(crate) read_threads: Option<u16>,
     /// Model a drive streaming at RATE, e.g. 400MB/s, or 400MB/s,floor=157MB/s,buffer=1GiB
     /// for one that speed-matches down to a floor (buffer 64MiB by default): writes are held to
     /// the drive, and every time it would have run dry (an underrun: the tape stops and

@@ -169,6 +169,7 @@ fn translate(cmd: NtCommand, extras: NtExtras) -> anyhow::Result<Plan> {
         description: cmd.description.clone().unwrap_or_default(),
         overwrite,
         block_size: extras.block_size,
+        read_threads: None,
         catalog_on_tape: true,
         verbose: extras.verbose,
         log: match cmd.log.unwrap_or_default() {

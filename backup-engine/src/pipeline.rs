@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::catalog::ArchiveState;
 use crate::walk::{Body, Entry, EntryKind, Source, Walk, WalkEvent, fill};
@@ -355,16 +355,16 @@ fn read_all(
                     // How long a small file's data takes to come tells the walk whether its
                     // helpers should read ahead (`walk::ahead::Cost`).
                     let timed = matches!(file, Ok(Body::Open(_))) && size <= crate::walk::SMALL;
-                    let start = timed.then(Instant::now);
+                    let mut spent = Duration::ZERO;
                     let end = match file {
-                        Ok(file) => read_file(file, size, out)?,
+                        Ok(file) => read_file(file, size, out, &mut spent)?,
                         Err(e) => FileEnd::Failed {
                             read: 0,
                             error: e.to_string(),
                         },
                     };
-                    if let Some(start) = start {
-                        walk.took(start.elapsed());
+                    if timed {
+                        walk.took(spent);
                     }
                     out.push(Item::End(end))?;
                 }
@@ -375,7 +375,13 @@ fn read_all(
 }
 
 /// Reads `size` bytes of `file` into the batch buffers, and says how it ended.
-fn read_file(mut file: Body, size: u64, out: &mut Packer<'_>) -> Result<FileEnd, Gone> {
+/// Adds the time spent reading (not waiting for buffers) to `spent`.
+fn read_file(
+    mut file: Body,
+    size: u64,
+    out: &mut Packer<'_>,
+    spent: &mut Duration,
+) -> Result<FileEnd, Gone> {
     let mut done = 0u64;
     loop {
         let left = size - done;
@@ -393,7 +399,9 @@ fn read_file(mut file: Body, size: u64, out: &mut Packer<'_>) -> Result<FileEnd,
         let want = usize::try_from(left.saturating_add(1))
             .unwrap_or(usize::MAX)
             .min(space.len());
+        let start = Instant::now();
         let result = fill(&mut file, &mut space[..want], left);
+        *spent += start.elapsed();
         let got = match result {
             Ok(n) => n,
             Err((n, e)) => {
@@ -422,7 +430,10 @@ fn read_file(mut file: Body, size: u64, out: &mut Packer<'_>) -> Result<FileEnd,
         if done == size {
             // It filled the buffer exactly: ask once more for the extra byte.
             let mut probe = [0u8; 1];
-            return Ok(match file.read(&mut probe) {
+            let start = Instant::now();
+            let grew = file.read(&mut probe);
+            *spent += start.elapsed();
+            return Ok(match grew {
                 Ok(1) => FileEnd::Grew,
                 _ => FileEnd::Complete,
             });
@@ -431,354 +442,4 @@ fn read_file(mut file: Body, size: u64, out: &mut Packer<'_>) -> Result<FileEnd,
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // test data: bytes from counters
-
-    use super::*;
-    use crate::Selection;
-    use crate::walk::WalkOptions;
-    use std::collections::BTreeMap;
-    use std::os::unix::fs::MetadataExt;
-    use std::path::PathBuf;
-
-    /// Files opened at their turn, not ahead by helper threads: these tests change files
-    /// during the walk (the helpers' own tests are in `walk::ahead`).
-    fn at_turn() -> WalkOptions {
-        WalkOptions {
-            read_threads: Some(0),
-            ..WalkOptions::default()
-        }
-    }
-
-    /// What the pipeline delivered: each regular file's bytes and how its reading ended.
-    fn run(
-        root: &std::path::Path,
-        buffers: usize,
-        size: usize,
-        filter: Box<dyn EntryFilter>,
-    ) -> BTreeMap<PathBuf, (Vec<u8>, FileEnd)> {
-        let selection = Selection::new([root], [] as [&str; 0]).unwrap();
-        let walk = Walk::new(&selection, at_turn());
-        let mut p = Pipeline::start(walk, buffers, size, filter, None).unwrap();
-        let mut out = BTreeMap::new();
-        let mut current: Option<(PathBuf, Vec<u8>)> = None;
-        while let Some(item) = p.next() {
-            match item {
-                Item::Entry(e, _) if e.kind == EntryKind::File => {
-                    assert!(current.is_none(), "an entry before the last file's end");
-                    current = Some((e.path.clone(), Vec::new()));
-                }
-                Item::Data(range) => current.as_mut().unwrap().1.extend_from_slice(p.data(range)),
-                Item::End(end) => {
-                    let (path, bytes) = current.take().unwrap();
-                    out.insert(path, (bytes, end));
-                }
-                _ => {}
-            }
-        }
-        assert!(current.is_none());
-        out
-    }
-
-    fn content(n: usize, seed: u8) -> Vec<u8> {
-        (0..n)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-            .collect()
-    }
-
-    #[test]
-    fn files_of_every_size_around_the_buffer_arrive_whole_and_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let sizes = [0, 1, 100, 1023, 1024, 1025, 2047, 2048, 2049, 5000, 10_000];
-        let mut expected = BTreeMap::new();
-        for (i, &n) in sizes.iter().enumerate() {
-            let path = dir.path().join(format!("f{i:02}"));
-            std::fs::write(&path, content(n, i as u8)).unwrap();
-            expected.insert(path, (content(n, i as u8), FileEnd::Complete));
-        }
-        // 1 KiB buffers, two of them: small files share a buffer, big ones span several, and
-        // the reader waits for buffers the consumer gives back.
-        assert_eq!(run(dir.path(), 2, 1024, Box::new(KeepAll)), expected);
-        assert_eq!(run(dir.path(), 16, 1 << 20, Box::new(KeepAll)), expected);
-    }
-
-    #[test]
-    fn a_file_selected_by_itself_is_opened_in_its_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("alone");
-        std::fs::write(&path, b"by itself").unwrap();
-        let got = run(&path, 2, 1024, Box::new(KeepAll));
-        assert_eq!(got[&path], (b"by itself".to_vec(), FileEnd::Complete));
-    }
-
-    /// Changes a file when the reader reaches it (after the walk took its size).
-    struct Change(fn(&std::path::Path));
-
-    impl EntryFilter for Change {
-        fn keep(&mut self, entry: &mut Entry) -> bool {
-            if entry.kind == EntryKind::File {
-                (self.0)(&entry.path);
-            }
-            true
-        }
-    }
-
-    #[test]
-    fn a_file_that_grows_is_cut_at_its_walked_size_and_one_that_shrinks_is_reported() {
-        for (buffer, grow) in [(1024, 3000), (1 << 20, 3000), (1000, 1000)] {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("f");
-            std::fs::write(&path, content(grow, 7)).unwrap();
-            let got = run(
-                dir.path(),
-                2,
-                buffer,
-                Box::new(Change(|p| {
-                    use std::io::Write;
-                    let mut f = std::fs::OpenOptions::new().append(true).open(p).unwrap();
-                    f.write_all(b"more").unwrap();
-                })),
-            );
-            assert_eq!(
-                got[&path],
-                (content(grow, 7), FileEnd::Grew),
-                "buffer {buffer}"
-            );
-
-            let got = run(
-                dir.path(),
-                2,
-                buffer,
-                Box::new(Change(|p| {
-                    let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
-                    f.set_len(10).unwrap();
-                })),
-            );
-            // Walked at grow + 4 bytes (the previous run's append), cut to 10 before reading.
-            assert_eq!(
-                got[&path].1,
-                FileEnd::Shrunk { read: 10 },
-                "buffer {buffer}"
-            );
-            assert_eq!(got[&path].0, content(10, 7));
-        }
-    }
-
-    #[test]
-    fn a_file_gone_before_it_is_read_fails_with_nothing_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"data").unwrap();
-        let got = run(
-            dir.path(),
-            2,
-            1024,
-            Box::new(Change(|p| std::fs::remove_file(p).unwrap())),
-        );
-        let (bytes, end) = &got[&path];
-        assert!(bytes.is_empty());
-        assert!(matches!(end, FileEnd::Failed { read: 0, .. }), "{end:?}");
-    }
-
-    /// What the pipeline delivered, item by item (entries whole, data as bytes), atimes left
-    /// out (the first read of a file may set it).
-    #[derive(Debug, PartialEq)]
-    enum Got {
-        Entry(Box<Entry>),
-        Data(Vec<u8>),
-        End(FileEnd),
-        Skipped(PathBuf, String),
-    }
-
-    fn items(root: &std::path::Path, filter: Box<dyn EntryFilter>) -> Vec<Got> {
-        let selection = Selection::new([root], [] as [&str; 0]).unwrap();
-        let walk = Walk::new(&selection, at_turn());
-        let mut p = Pipeline::start(walk, 2, 1 << 16, filter, None).unwrap();
-        let mut out = Vec::new();
-        while let Some(item) = p.next() {
-            out.push(match item {
-                Item::Entry(mut e, _) => {
-                    e.info.atime = Default::default();
-                    Got::Entry(e)
-                }
-                Item::Data(range) => Got::Data(p.data(range).to_vec()),
-                Item::End(end) => Got::End(end),
-                Item::Skipped { path, reason } => Got::Skipped(path, reason),
-                other => panic!("{other:?}"),
-            });
-        }
-        out
-    }
-
-    /// Keeps everything without saying so: the walk looks at every file by name first.
-    struct ByName;
-
-    impl EntryFilter for ByName {
-        fn keep(&mut self, _entry: &mut Entry) -> bool {
-            true
-        }
-    }
-
-    #[test]
-    fn files_the_walk_opens_itself_arrive_exactly_as_files_looked_up_by_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir(root.join("sub")).unwrap();
-        std::fs::write(root.join("a"), content(3000, 1)).unwrap();
-        std::fs::write(root.join("empty"), b"").unwrap();
-        std::fs::write(root.join("sub/c"), content(10, 2)).unwrap();
-        std::fs::hard_link(root.join("a"), root.join("sub/a-again")).unwrap();
-        std::os::unix::fs::symlink("a", root.join("link")).unwrap();
-        nix::unistd::mkfifo(
-            &root.join("fifo"),
-            nix::sys::stat::Mode::from_bits_truncate(0o600),
-        )
-        .unwrap();
-        // Extended attributes where the file system has them (read from the descriptor).
-        let xattrs = xattr::set(root.join("a"), "user.k", b"v").is_ok();
-
-        let eager = items(root, Box::new(KeepAll));
-        assert_eq!(eager, items(root, Box::new(ByName)));
-
-        let entry = |name: &str| {
-            eager.iter().find_map(|g| match g {
-                Got::Entry(e) if e.path == root.join(name) => Some(e.clone()),
-                _ => None,
-            })
-        };
-        let a = entry("a").unwrap();
-        let meta = std::fs::metadata(root.join("a")).unwrap();
-        assert_eq!(a.kind, EntryKind::File);
-        assert_eq!(
-            (a.info.size, a.info.ino, a.info.nlink),
-            (3000, meta.ino(), 2)
-        );
-        if xattrs {
-            assert_eq!(a.info.xattrs, [(b"user.k".to_vec(), b"v".to_vec())]);
-        }
-        assert_eq!(
-            entry("sub/a-again").unwrap().kind,
-            EntryKind::HardLink(root.join("a"))
-        );
-        assert_eq!(entry("link").unwrap().kind, EntryKind::Symlink("a".into()));
-        assert_eq!(entry("empty").unwrap().info.size, 0);
-        assert!(eager.contains(&Got::Data(content(3000, 1))));
-        assert!(eager.iter().any(|g| matches!(g,
-            Got::Skipped(p, why) if p.ends_with("fifo") && why.contains("named pipe"))));
-    }
-
-    /// Keeps every file; on seeing `f1` (whose walk opened it), changes `f2` (listed, not
-    /// opened yet).
-    struct Meddle(fn(&std::path::Path));
-
-    impl EntryFilter for Meddle {
-        fn keep(&mut self, entry: &mut Entry) -> bool {
-            if entry.path.ends_with("f1") {
-                (self.0)(&entry.path.with_file_name("f2"));
-            }
-            true
-        }
-
-        fn keeps_every_file(&self) -> bool {
-            true
-        }
-    }
-
-    #[test]
-    fn a_listed_file_that_changes_kind_before_its_turn_is_taken_as_it_is_then() {
-        let cases: [(Change, &str); 4] = [
-            (
-                Change(|p| std::fs::remove_file(p).unwrap()),
-                "vanished or unreadable",
-            ),
-            (
-                Change(|p| {
-                    std::fs::remove_file(p).unwrap();
-                    std::fs::create_dir(p).unwrap();
-                }),
-                "a directory since",
-            ),
-            (
-                Change(|p| {
-                    std::fs::remove_file(p).unwrap();
-                    let mode = nix::sys::stat::Mode::from_bits_truncate(0o600);
-                    nix::unistd::mkfifo(p, mode).unwrap();
-                }),
-                "special file (a named pipe)",
-            ),
-            (
-                Change(|p| {
-                    std::fs::remove_file(p).unwrap();
-                    std::os::unix::fs::symlink("f1", p).unwrap();
-                }),
-                "symbolic link",
-            ),
-        ];
-        for (change, expect) in cases {
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::write(dir.path().join("f1"), b"one").unwrap();
-            std::fs::write(dir.path().join("f2"), b"two").unwrap();
-            let got = items(dir.path(), Box::new(Meddle(change.0)));
-            let f2 = dir.path().join("f2");
-            let seen = got.iter().find_map(|g| match g {
-                Got::Skipped(p, why) if *p == f2 => Some(why.clone()),
-                Got::Entry(e) if e.path == f2 => match &e.kind {
-                    EntryKind::Symlink(t) if t == "f1" => Some("symbolic link".into()),
-                    other => Some(format!("{other:?}")),
-                },
-                _ => None,
-            });
-            assert!(
-                seen.as_deref().is_some_and(|s| s.contains(expect)),
-                "{expect}: {got:?}"
-            );
-            // f1 was read whole, and no data is given for f2.
-            assert!(got.contains(&Got::Data(b"one".to_vec())));
-            assert!(!got.contains(&Got::Data(b"two".to_vec())), "{got:?}");
-        }
-    }
-
-    #[test]
-    fn the_reader_prepares_entries_only_while_the_consumer_is_behind() {
-        use std::os::unix::ffi::OsStrExt;
-        let dir = tempfile::tempdir().unwrap();
-        for i in 0..12u8 {
-            std::fs::write(dir.path().join(format!("f{i:02}")), content(4096, i)).unwrap();
-        }
-        let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
-        let walk = Walk::new(&selection, at_turn());
-        let prepare: Prepare = Box::new(|e| Prepared {
-            file: Default::default(),
-            key: e.path.as_os_str().as_bytes().to_vec(),
-        });
-        // A file fills a buffer: each is sent as a batch of its own.
-        let mut p = Pipeline::start(walk, 8, 4096, Box::new(KeepAll), Some(prepare)).unwrap();
-        // The consumer takes nothing until the reader has filled every buffer.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while p.waiting.load(Ordering::Relaxed) < 8 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the reader never filled the pool"
-            );
-            std::thread::yield_now();
-        }
-        let mut prepared = Vec::new();
-        while let Some(item) = p.next() {
-            if let Item::Entry(e, got) = item
-                && e.kind == EntryKind::File
-            {
-                if let Some(got) = &got {
-                    assert_eq!(got.key, e.path.as_os_str().as_bytes());
-                }
-                prepared.push(got.is_some());
-            }
-        }
-        assert_eq!(prepared.len(), 12);
-        // Files 0–2 were decided with fewer than two batches waiting, 3–8 with more (the
-        // consumer was not taking any); later ones depend on how fast it then took them.
-        assert_eq!(
-            prepared[..9],
-            [false, false, false, true, true, true, true, true, true]
-        );
-    }
-}
+mod tests;

@@ -27,6 +27,8 @@ use crate::Selection;
 
 mod ahead;
 
+#[cfg(test)]
+pub(crate) use ahead::Preread;
 pub(crate) use ahead::{Body, SMALL, fill};
 
 /// A time as seconds and nanoseconds since the Unix epoch.
@@ -233,15 +235,18 @@ impl Walk {
     /// [`Source::Open`].
     pub(crate) fn open_eagerly(&mut self, eager: bool) {
         self.eager = eager;
-        self.helpers = None;
         let threads = self.options.read_threads.unwrap_or(ahead::DEFAULT_THREADS);
-        if eager && threads > 0 {
+        if !eager || threads == 0 {
+            self.helpers = None;
+        } else if self.helpers.is_none() {
             self.helpers = ahead::Helpers::start(threads, true);
         }
     }
 
     /// As [`open_eagerly`](Self::open_eagerly), with `threads` helpers that do every file
-    /// (none is taken by the walk), so that tests see their results.
+    /// (none is taken by the walk), so that tests see their results (a later `open_eagerly`
+    /// keeps them). Before the walk starts (the walk would wait for files handed to helpers it
+    /// replaced).
     #[cfg(test)]
     pub(crate) fn open_eagerly_by_helpers(&mut self, threads: usize) {
         self.eager = true;

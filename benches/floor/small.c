@@ -36,7 +36,7 @@ static void emit(char**cur,size_t*used){ // hand off
   memcpy(bufs[h%NB],*cur,*used); lens[h%NB]=*used; atomic_thread_fence(memory_order_release);
   *used=0;
 }
-static atomic_long done_slots; static atomic_int readers_done;
+static atomic_int readers_done;
 static void *reader(void*a){ long k=(long)a; int step=(mode&4)?2:1; char*cur=malloc(BS); size_t used=0; char xl[256];
   for(int d=k; d<ndirs; d+=step){ int dfd=open(dirs[d],O_RDONLY|O_DIRECTORY); DIR*dp=fdopendir(dfd); struct dirent*e;
     while((e=readdir(dp))){ if(e->d_type!=DT_REG) continue; int fd=openat(dfd,e->d_name,O_RDONLY|O_NOFOLLOW|O_NONBLOCK); if(fd<0)continue;

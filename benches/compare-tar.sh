@@ -6,6 +6,7 @@
 #   benches/compare-tar.sh --pairs 7 small # one tree, more pairs
 #   benches/compare-tar.sh rss             # peak RSS of a backup of a 1,000,000-file tree
 #   benches/compare-tar.sh --cold small    # the page cache dropped before each backup (root)
+#   benches/compare-tar.sh dirs            # 200,000 files in directories of 10
 #
 # Trees are built once under $BENCH_DIR (default target/compare-tar) and reused.
 set -euo pipefail

@@ -18,6 +18,8 @@ import time
 SMALL = ("small", 200, 1000, 4096)  # 200 directories x 1000 files x 4 KiB = 200,000 files
 LARGE = ("large", 1, 4, 200 << 20)  # 4 files x 200 MiB
 HUGE = ("million", 1000, 1000, 0)  # 1,000,000 empty files, for peak RSS
+# The same 200,000 files as SMALL in directories of 10, the shape of most real trees.
+DIRS = ("dirs", 20000, 10, 4096)
 
 
 def build_tree(root, dirs, files, size):
@@ -207,7 +209,8 @@ def main():
                    help="build smaller trees (CI runs the script end to end at 0.005)")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "target/compare-tar"))
     # No `choices`: Python 3.11's argparse checks a list default against them as one value.
-    p.add_argument("trees", nargs="*", help="small, large and/or rss (default: small large)")
+    p.add_argument("trees", nargs="*",
+                   help="small, large, dirs and/or rss (default: small large)")
     p.add_argument("--work", default=os.environ.get(
         "BENCH_WORK", "/dev/shm/ntbackup-compare" if os.path.isdir("/dev/shm") else None),
         help="where OUT.tar, OUT.bkf and restores go (default: tmpfs, see benches/README.md)")
@@ -219,8 +222,8 @@ def main():
         p.error("--cold drops the page cache through /proc/sys/vm/drop_caches: run it as root")
     args.trees = args.trees or ["small", "large"]
     for t in args.trees:
-        if t not in ("small", "large", "rss"):
-            p.error(f"unknown tree {t!r}: choose from small, large, rss")
+        if t not in ("small", "large", "dirs", "rss"):
+            p.error(f"unknown tree {t!r}: choose from small, large, dirs, rss")
     if args.work is None:
         args.work = os.path.join(args.dir, "work")
     args.work = os.path.abspath(args.work)
@@ -233,7 +236,7 @@ def main():
         if t == "rss":
             million(args)
         else:
-            compare(args, SMALL if t == "small" else LARGE)
+            compare(args, {"small": SMALL, "large": LARGE, "dirs": DIRS}[t])
 
 
 if __name__ == "__main__":

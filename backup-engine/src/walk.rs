@@ -3,7 +3,8 @@
 //! FILEs of each directory, mtf.md §12 rule 3).
 //!
 //! Streaming: memory holds the stack of directories being walked and one directory's listing
-//! at a time, never the whole tree.
+//! at a time, never the whole tree (with read-ahead helpers, the listings of the next small
+//! directories too, up to `LOOK_AHEAD` events).
 //!
 //! Cost per file (issue 8: small-file trees): a directory is opened once; its entries are
 //! `statx`ed relative to it and, for a backup, its files opened with `openat` on it and their
@@ -26,6 +27,10 @@ use std::sync::Arc;
 use crate::Selection;
 
 mod ahead;
+
+/// Queued events up to which the walk lists directories ahead of their turn, for its helpers
+/// (see `Walk::hand_over`).
+const LOOK_AHEAD: usize = 4 * ahead::WINDOW;
 
 #[cfg(test)]
 pub(crate) use ahead::Preread;
@@ -273,15 +278,24 @@ impl Walk {
 
     /// Hands the queued files next in turn to the helpers, up to [`ahead::WINDOW`] of them,
     /// while files are slow to come (see [`ahead::Cost`]).
+    ///
+    /// When all that is queued has been looked at, the directories the walk will visit next
+    /// are listed early (their events join the queue in the order they would have anyway), so
+    /// that a tree of small directories keeps the helpers busy too: up to [`LOOK_AHEAD`]
+    /// queued events.
     fn hand_over(&mut self) {
-        let Some(helpers) = self.helpers.as_ref().filter(|h| h.wanted()) else {
+        if !self.helpers.as_ref().is_some_and(ahead::Helpers::wanted) {
             return;
-        };
-        while self.handed < ahead::WINDOW
-            && let Some(queued) = self.queue.get_mut(self.looked)
-        {
+        }
+        while self.handed < ahead::WINDOW {
+            let Some(queued) = self.queue.get_mut(self.looked) else {
+                if self.queue.len() >= LOOK_AHEAD || !self.visit_next() {
+                    return;
+                }
+                continue;
+            };
             self.looked += 1;
-            if let Queued::Listed { path, dir, slot } = queued {
+            if let (Queued::Listed { path, dir, slot }, Some(helpers)) = (queued, &self.helpers) {
                 *slot = Some(helpers.submit(dir, path.file_name().unwrap_or_default()));
                 self.handed += 1;
             }
@@ -687,18 +701,33 @@ impl Walk {
                 }
                 return Some(queued);
             }
-            if let Some(frame) = self.stack.last_mut() {
-                let dev = frame.dev;
-                match frame.subdirs.pop() {
-                    Some(dir) => self.visit(dir, Some(dev)),
-                    None => {
-                        self.stack.pop();
-                    }
-                }
-                continue;
+            if !self.visit_next() {
+                return None;
             }
-            let root = self.roots.next()?;
-            self.visit(root, None);
+        }
+    }
+
+    /// Visits the directory (or selected path) that comes next in the walk's order, queueing
+    /// its events; `false` when there is none left.
+    fn visit_next(&mut self) -> bool {
+        while let Some(frame) = self.stack.last_mut() {
+            let dev = frame.dev;
+            match frame.subdirs.pop() {
+                Some(dir) => {
+                    self.visit(dir, Some(dev));
+                    return true;
+                }
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
+        match self.roots.next() {
+            Some(root) => {
+                self.visit(root, None);
+                true
+            }
+            None => false,
         }
     }
 }

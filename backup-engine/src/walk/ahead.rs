@@ -453,7 +453,16 @@ mod tests {
                 std::fs::write(sub.join(format!("f{f:03}")), content(size, f as u8)).unwrap();
             }
         }
+        // A tree of small directories, some empty, some deep: listed ahead for the helpers.
+        for n in 0..30 {
+            let sub = root.join(format!("d1/n{n:02}/m"));
+            std::fs::create_dir_all(&sub).unwrap();
+            for f in 0..n % 3 {
+                std::fs::write(sub.join(format!("g{f}")), content(100 * f, n as u8)).unwrap();
+            }
+        }
         std::fs::hard_link(root.join("d0/f002"), root.join("d1/again")).unwrap();
+        std::fs::hard_link(root.join("d1/n02/m/g1"), root.join("d2/again")).unwrap();
         std::os::unix::fs::symlink("d0/f001", root.join("link")).unwrap();
         nix::unistd::mkfifo(
             &root.join("d2/fifo"),
@@ -476,7 +485,8 @@ mod tests {
             // Files of at most SMALL bytes (four sizes in six) come read (the hard link's
             // second name is read too, but not counted: its data is not wanted).
             let small_files = (0..WINDOW + 40).filter(|f| f % 6 < 4).count();
-            assert_eq!(ahead, 3 * small_files, "{threads} helpers");
+            let nested: usize = (0..30).map(|n| n % 3).sum();
+            assert_eq!(ahead, 3 * small_files + nested, "{threads} helpers");
             // Helpers and the walk, whichever gets there first (the helpers given files while
             // they seem slow: at first).
             let (shared, ahead) = walked(root, |w| {
@@ -534,6 +544,29 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(got[1], Ok(Vec::new()));
+    }
+
+    #[test]
+    fn the_walk_lists_directories_ahead_for_its_helpers() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in 0..50 {
+            let sub = dir.path().join(format!("d{d:02}"));
+            std::fs::create_dir(&sub).unwrap();
+            std::fs::write(sub.join("a"), b"a").unwrap();
+            std::fs::write(sub.join("b"), b"b").unwrap();
+        }
+        let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
+        let mut walk = Walk::new(&selection, WalkOptions::default());
+        walk.open_eagerly_by_helpers(1);
+        // The root's entry: it holds no file, yet a window's worth of the files below it is
+        // with the helpers.
+        let (first, _) = walk.next_with_source().unwrap();
+        assert!(matches!(first, WalkEvent::Entry(e) if e.path == dir.path()));
+        assert_eq!(walk.handed, WINDOW);
+        // Listed ahead, not all: 64 files are in 32 directories, 3 events each.
+        assert!(walk.queue.len() < 3 * 50, "{}", walk.queue.len());
+        let rest = std::iter::from_fn(|| walk.next_with_source()).count();
+        assert_eq!(rest, 50 * 3);
     }
 
     #[test]

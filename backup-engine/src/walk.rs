@@ -149,8 +149,14 @@ pub struct WalkOptions {
 
 struct Frame {
     dev: u64,
+    /// Subdirectories still to visit, the next one last.
     subdirs: Vec<PathBuf>,
+    /// How many of the next ones the helpers have been given to read ahead.
+    warmed: usize,
 }
+
+/// Subdirectories the helpers read ahead of the walk, in the directory being walked.
+const DIRS_AHEAD: usize = 16;
 
 /// A queued event; a regular file's entry keeps its directory open for [`open_file`].
 enum Queued {
@@ -456,6 +462,7 @@ impl Walk {
         }
         subdirs.reverse();
         self.stack.push(Frame {
+            warmed: 0,
             dev: meta.dev(),
             subdirs,
         });
@@ -707,6 +714,26 @@ impl Walk {
         }
     }
 
+    /// While files come slowly (from the disk), has the helpers read the next
+    /// [`DIRS_AHEAD`] subdirectories of the directory being walked before the walk lists
+    /// them: a directory read from the disk is a disk read or two that the walk would
+    /// otherwise wait for, one directory at a time.
+    fn warm_dirs(&mut self) {
+        let (Some(helpers), Some(frame)) = (self.helpers.as_ref(), self.stack.last_mut()) else {
+            return;
+        };
+        if !helpers.wanted() {
+            return;
+        }
+        while frame.warmed < DIRS_AHEAD.min(frame.subdirs.len()) {
+            let next = frame.subdirs.len() - 1 - frame.warmed;
+            if let Some(dir) = frame.subdirs.get(next) {
+                helpers.list(dir);
+            }
+            frame.warmed += 1;
+        }
+    }
+
     /// Visits the directory (or selected path) that comes next in the walk's order, queueing
     /// its events; `false` when there is none left.
     fn visit_next(&mut self) -> bool {
@@ -714,6 +741,8 @@ impl Walk {
             let dev = frame.dev;
             match frame.subdirs.pop() {
                 Some(dir) => {
+                    frame.warmed = frame.warmed.saturating_sub(1);
+                    self.warm_dirs();
                     self.visit(dir, Some(dev));
                     return true;
                 }

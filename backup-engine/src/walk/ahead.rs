@@ -198,10 +198,26 @@ impl Read for Preread {
     }
 }
 
-/// Files handed over, oldest first, and whether the walk is over.
+/// What a helper is given.
+enum Job {
+    /// A listed file to open (and read, if small) for the walk.
+    Open(Arc<Slot>),
+    /// A directory the walk will list: read first, so that its entries are in memory by
+    /// then. Nothing is kept.
+    List(std::path::PathBuf),
+}
+
+impl Job {
+    /// Of no more use: a file the walk has taken since.
+    fn stale(&self) -> bool {
+        matches!(self, Self::Open(slot) if slot.state.load(Ordering::Relaxed) != PENDING)
+    }
+}
+
+/// Jobs handed over, oldest first, and whether the walk is over.
 #[derive(Default)]
 struct Jobs {
-    slots: VecDeque<Arc<Slot>>,
+    slots: VecDeque<Job>,
     /// Helpers waiting for a file.
     idle: usize,
     stop: bool,
@@ -213,6 +229,9 @@ struct Shared {
     jobs: Mutex<Jobs>,
     more: Condvar,
     cost: Cost,
+    /// Directories handed over to be read, for tests.
+    #[cfg(test)]
+    lists: std::sync::atomic::AtomicUsize,
 }
 
 /// Reads until `buf` is full, the file ends, or a short read has brought `enough` bytes (a
@@ -284,28 +303,38 @@ impl Helpers {
             done: Mutex::new(None),
             ready: Condvar::new(),
         });
+        self.hand(Job::Open(Arc::clone(&slot)));
+        slot
+    }
+
+    /// Has a helper read the directory `path` before the walk lists it.
+    pub(crate) fn list(&self, path: &std::path::Path) {
+        #[cfg(test)]
+        self.shared.lists.fetch_add(1, Ordering::Relaxed);
+        self.hand(Job::List(path.to_owned()));
+    }
+
+    fn hand(&self, job: Job) {
         let mut jobs = self
             .shared
             .jobs
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        // The oldest files the walk has taken since are dropped here, so the queue stays
-        // within the walk's window.
-        while jobs
-            .slots
-            .front()
-            .is_some_and(|s| s.state.load(Ordering::Relaxed) != PENDING)
-        {
+        // The oldest jobs the walk has overtaken since are dropped here, so the queue stays
+        // within the walk's window (never a file not yet taken: the walk may be waiting
+        // for it).
+        while jobs.slots.front().is_some_and(|j| {
+            j.stale() || matches!(j, Job::List(_)) && jobs.slots.len() >= 2 * WINDOW
+        }) {
             jobs.slots.pop_front();
         }
-        jobs.slots.push_back(Arc::clone(&slot));
-        // A helper that ran out of files is woken for a handful at once, not for each one.
+        jobs.slots.push_back(job);
+        // A helper that ran out of jobs is woken for a handful at once, not for each one.
         let wake = jobs.idle > 0 && (jobs.slots.len() >= WAKE || !self.steal);
         drop(jobs);
         if wake {
             self.shared.more.notify_one();
         }
-        slot
     }
 
     /// What a helper found of `slot`'s file, waiting for it if a helper has started on it;
@@ -350,14 +379,14 @@ impl Drop for Helpers {
 /// A helper thread: takes files until the walk is dropped.
 fn help(shared: &Shared) {
     loop {
-        let slot = {
+        let job = {
             let mut jobs = shared.jobs.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
                 if jobs.stop {
                     return;
                 }
-                if let Some(slot) = jobs.slots.pop_back() {
-                    break slot;
+                if let Some(job) = jobs.slots.pop_back() {
+                    break job;
                 }
                 jobs.idle += 1;
                 jobs = shared
@@ -365,6 +394,17 @@ fn help(shared: &Shared) {
                     .wait(jobs)
                     .unwrap_or_else(PoisonError::into_inner);
                 jobs.idle -= 1;
+            }
+        };
+        let slot = match job {
+            Job::Open(slot) => slot,
+            Job::List(path) => {
+                // Its metadata and its entries, as the walk will read them.
+                let _ = std::fs::symlink_metadata(&path);
+                if let Ok(entries) = std::fs::read_dir(&path) {
+                    entries.for_each(drop);
+                }
+                continue;
             }
         };
         if slot
@@ -567,6 +607,17 @@ mod tests {
         assert!(walk.queue.len() < 3 * 50, "{}", walk.queue.len());
         let rest = std::iter::from_fn(|| walk.next_with_source()).count();
         assert_eq!(rest, 50 * 3);
+        // The subdirectories were given to the helpers to read before the walk listed them
+        // (16 ahead, one more each time the walk went into one): all but the first, which the
+        // walk went into at once.
+        let lists = walk
+            .helpers
+            .as_ref()
+            .unwrap()
+            .shared
+            .lists
+            .load(Ordering::Relaxed);
+        assert_eq!(lists, 49);
     }
 
     #[test]

@@ -124,14 +124,7 @@ impl Pipeline {
         let reader = std::thread::Builder::new()
             .name("ntbackup-reader".into())
             .spawn(move || {
-                let mut packer = Packer {
-                    batches: &batch_tx,
-                    pool: &pool_rx,
-                    items: Vec::new(),
-                    buf: None,
-                    used: 0,
-                    waiting: &sent,
-                };
+                let mut packer = Packer::new(&batch_tx, &pool_rx, &sent);
                 if read_all(walk, &mut packer, filter.as_mut(), prepare.as_mut()).is_ok() {
                     let rows = filter.take_stage(true);
                     let stage = (!rows.is_empty()).then_some(Item::Stage(rows));
@@ -245,7 +238,22 @@ struct Packer<'a> {
     waiting: &'a AtomicUsize,
 }
 
-impl Packer<'_> {
+impl<'a> Packer<'a> {
+    fn new(
+        batches: &'a SyncSender<Batch>,
+        pool: &'a Receiver<Vec<u8>>,
+        waiting: &'a AtomicUsize,
+    ) -> Self {
+        Self {
+            batches,
+            pool,
+            items: Vec::new(),
+            buf: None,
+            used: 0,
+            waiting,
+        }
+    }
+
     /// The consumer has batches waiting: the reader is ahead.
     fn ahead(&self) -> bool {
         self.waiting.load(Ordering::Relaxed) >= BEHIND

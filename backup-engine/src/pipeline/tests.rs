@@ -98,14 +98,7 @@ fn read_through(body: Body, walked: u64, size: usize) -> (Vec<u8>, FileEnd) {
     }
     let (batch_tx, batch_rx) = sync_channel(256);
     let waiting = AtomicUsize::new(0);
-    let mut packer = Packer {
-        batches: &batch_tx,
-        pool: &pool_rx,
-        items: Vec::new(),
-        buf: None,
-        used: 0,
-        waiting: &waiting,
-    };
+    let mut packer = Packer::new(&batch_tx, &pool_rx, &waiting);
     let mut spent = Duration::ZERO;
     let end = read_file(body, walked, &mut packer, &mut spent)
         .ok()

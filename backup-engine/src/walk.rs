@@ -149,8 +149,9 @@ pub struct WalkOptions {
 
 struct Frame {
     dev: u64,
-    /// Subdirectories still to visit, the next one last.
-    subdirs: Vec<PathBuf>,
+    /// Subdirectories still to visit, the next one last, and whether each is on this
+    /// directory's file system.
+    subdirs: Vec<(PathBuf, bool)>,
     /// How many of the next ones the helpers have been given to read ahead.
     warmed: usize,
 }
@@ -270,7 +271,10 @@ impl Walk {
         let queued = self.pop()?;
         self.hand_over();
         match queued {
-            Queued::Event { event, dir } => Some((event, Source::of(dir))),
+            Queued::Event { mut event, dir } => {
+                self.settle(&mut event, !self.opening);
+                Some((event, Source::of(dir)))
+            }
             Queued::Listed { path, dir, slot } => Some(self.open_listed(path, dir, slot)),
         }
     }
@@ -327,16 +331,16 @@ impl Walk {
             });
         if let ahead::Opened::File(found) = opened {
             let ahead::Found { meta, xattrs, body } = *found;
-            let kind = self.file_kind(&path, &meta);
             let mut info = self.info(&path, &meta, false);
             info.xattrs = xattrs;
-            let entry = Entry {
+            let mut event = WalkEvent::Entry(Box::new(Entry {
                 path,
-                kind,
+                kind: EntryKind::File,
                 info,
                 children: None,
-            };
-            return (WalkEvent::Entry(Box::new(entry)), Source::Open(body));
+            }));
+            self.settle(&mut event, true);
+            return (event, Source::Open(body));
         }
         // Looked at through the directory's descriptor, like the data, not by the whole path.
         let (event, dir) = match stat_at(&dir, name) {
@@ -350,6 +354,8 @@ impl Walk {
             Ok(m) => self.leaf_event(path, &m, Some(&dir)),
             Err(e) => (skipped(path, format!("vanished or unreadable: {e}")), None),
         };
+        let mut event = event;
+        self.settle(&mut event, !self.opening);
         (event, Source::of(dir))
     }
 
@@ -426,7 +432,7 @@ impl Walk {
                         name,
                         directory: true,
                     });
-                    subdirs.push(child);
+                    subdirs.push((child, m.dev() == meta.dev()));
                 }
                 Ok(m) => {
                     let special = !(m.is_file() || m.file_type().is_symlink());
@@ -483,7 +489,8 @@ impl Walk {
     ) -> (WalkEvent, Option<Arc<OwnedFd>>) {
         let ft = meta.file_type();
         let kind = if ft.is_file() {
-            self.file_kind(&path, meta)
+            // Or a further name of a file: settled when its turn comes (`settle`).
+            EntryKind::File
         } else if ft.is_symlink() {
             match fs::read_link(&path) {
                 Ok(target) => EntryKind::Symlink(target.into_os_string()),
@@ -530,17 +537,28 @@ impl Walk {
         (event, dir)
     }
 
-    /// A regular file, or a further name of one seen earlier in this walk.
-    fn file_kind(&mut self, path: &Path, meta: &Metadata) -> EntryKind {
-        if meta.nlink() <= 1 {
-            return EntryKind::File;
+    /// A regular file with more than one name: the first name the walk gives is the file,
+    /// the later ones links to it. Decided as the events are given, in their order (the walk
+    /// may list directories ahead of their turn). A name that becomes a link has its extended
+    /// attributes read here if they were left to the reader (`xattrs_read` false), which
+    /// reads nothing of a link.
+    fn settle(&mut self, event: &mut WalkEvent, xattrs_read: bool) {
+        let WalkEvent::Entry(e) = event else {
+            return;
+        };
+        if e.kind != EntryKind::File || e.info.nlink <= 1 {
+            return;
         }
-        match self.links.get(&(meta.dev(), meta.ino())) {
-            Some(first) => EntryKind::HardLink(first.clone()),
+        let key = (e.info.dev, e.info.ino);
+        match self.links.get(&key) {
+            Some(first) => {
+                e.kind = EntryKind::HardLink(first.clone());
+                if !xattrs_read {
+                    e.info.xattrs = read_xattrs(&e.path);
+                }
+            }
             None => {
-                self.links
-                    .insert((meta.dev(), meta.ino()), path.to_path_buf());
-                EntryKind::File
+                self.links.insert(key, e.path.clone());
             }
         }
     }
@@ -727,7 +745,10 @@ impl Walk {
         }
         while frame.warmed < DIRS_AHEAD.min(frame.subdirs.len()) {
             let next = frame.subdirs.len() - 1 - frame.warmed;
-            if let Some(dir) = frame.subdirs.get(next) {
+            // Not a mount point the walk will not cross.
+            if let Some((dir, here)) = frame.subdirs.get(next)
+                && (*here || !self.options.one_file_system)
+            {
                 helpers.list(dir);
             }
             frame.warmed += 1;
@@ -740,7 +761,7 @@ impl Walk {
         while let Some(frame) = self.stack.last_mut() {
             let dev = frame.dev;
             match frame.subdirs.pop() {
-                Some(dir) => {
+                Some((dir, _)) => {
                     frame.warmed = frame.warmed.saturating_sub(1);
                     self.warm_dirs();
                     self.visit(dir, Some(dev));
@@ -766,7 +787,10 @@ impl Iterator for Walk {
 
     fn next(&mut self) -> Option<WalkEvent> {
         match self.pop()? {
-            Queued::Event { event, .. } => Some(event),
+            Queued::Event { mut event, .. } => {
+                self.settle(&mut event, !self.opening);
+                Some(event)
+            }
             // Only a walk read by next_with_source lists files to open.
             Queued::Listed { path, dir, slot } => Some(self.open_listed(path, dir, slot).0),
         }

@@ -320,9 +320,10 @@ impl Helpers {
             .jobs
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        // The oldest jobs the walk has overtaken since are dropped here, so the queue stays
-        // within the walk's window (never a file not yet taken: the walk may be waiting
-        // for it).
+        // The oldest jobs are dropped here: files the walk has taken since, and directories
+        // beyond twice the window (never a file not yet taken: the walk may be waiting for
+        // it). So the queue stays within a few windows: directories behind a file not yet
+        // taken wait for it.
         while jobs.slots.front().is_some_and(|j| {
             j.stale() || matches!(j, Job::List(_)) && jobs.slots.len() >= 2 * WINDOW
         }) {
@@ -399,9 +400,11 @@ fn help(shared: &Shared) {
         let slot = match job {
             Job::Open(slot) => slot,
             Job::List(path) => {
-                // Its metadata and its entries, as the walk will read them.
-                let _ = std::fs::symlink_metadata(&path);
-                if let Ok(entries) = std::fs::read_dir(&path) {
+                // Its inode and its entries, as the walk will read them; not through a
+                // symbolic link swapped in since it was listed.
+                if let Some(dir) = super::open_dir(&path, rustix::fs::OFlags::NOFOLLOW)
+                    && let Ok(entries) = rustix::fs::Dir::read_from(&*dir)
+                {
                     entries.for_each(drop);
                 }
                 continue;
@@ -618,6 +621,40 @@ mod tests {
             .lists
             .load(Ordering::Relaxed);
         assert_eq!(lists, 49);
+    }
+
+    #[test]
+    fn a_name_listed_ahead_of_its_turn_is_a_link_to_the_name_given_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("d");
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("x"), b"data").unwrap();
+        let f = dir.path().join("f");
+        std::fs::hard_link(d.join("x"), &f).unwrap();
+        // The second selected path, a file, is visited ahead while d/x waits for its turn.
+        let kinds = |by_helpers: bool| {
+            let selection = Selection::new([&d, &f], [] as [&str; 0]).unwrap();
+            let mut walk = Walk::new(&selection, WalkOptions::default());
+            if by_helpers {
+                walk.open_eagerly_by_helpers(1);
+            } else {
+                walk.options.read_threads = Some(0);
+                walk.open_eagerly(true);
+            }
+            std::iter::from_fn(|| walk.next_with_source())
+                .map(|(event, _)| match event {
+                    WalkEvent::Entry(e) => (e.path, e.kind),
+                    WalkEvent::Skipped { path, reason } => panic!("{path:?}: {reason}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        let want = vec![
+            (d.clone(), crate::walk::EntryKind::Directory),
+            (d.join("x"), crate::walk::EntryKind::File),
+            (f.clone(), crate::walk::EntryKind::HardLink(d.join("x"))),
+        ];
+        assert_eq!(kinds(false), want);
+        assert_eq!(kinds(true), want);
     }
 
     #[test]

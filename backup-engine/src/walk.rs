@@ -244,11 +244,12 @@ impl Walk {
     }
 
     /// Has the walk open every regular file itself (for a reader that reads them all): see
-    /// [`Source::Open`].
+    /// [`Source::Open`]. Either way, starts the helper threads of the options (idle while
+    /// files and directories come quickly).
     pub(crate) fn open_eagerly(&mut self, eager: bool) {
         self.eager = eager;
         let threads = self.options.read_threads.unwrap_or(ahead::DEFAULT_THREADS);
-        if !eager || threads == 0 {
+        if threads == 0 {
             self.helpers = None;
         } else if self.helpers.is_none() {
             self.helpers = ahead::Helpers::start(threads, true);
@@ -377,10 +378,15 @@ impl Walk {
     }
 
     fn directory(&mut self, path: PathBuf, meta: &Metadata) {
+        let start = self.helpers.is_some().then(std::time::Instant::now);
         let listing = fs::read_dir(&path).and_then(|it| {
             it.map(|e| e.map(|e| (e.file_name(), e)))
                 .collect::<Result<Vec<_>, _>>()
         });
+        if let (Some(helpers), Some(start), Ok(names)) = (&self.helpers, start, &listing) {
+            let per_64 = u32::try_from(1 + names.len() / 64).unwrap_or(u32::MAX);
+            helpers.dir_cost().note(start.elapsed() / per_64);
+        }
         let info = self.info(&path, meta, true);
         let mut names = match listing {
             Ok(names) => names,
@@ -729,29 +735,6 @@ impl Walk {
             if !self.visit_next() {
                 return None;
             }
-        }
-    }
-
-    /// While files come slowly (from the disk), has the helpers read the next
-    /// [`DIRS_AHEAD`] subdirectories of the directory being walked before the walk lists
-    /// them: a directory read from the disk is a disk read or two that the walk would
-    /// otherwise wait for, one directory at a time.
-    fn warm_dirs(&mut self) {
-        let (Some(helpers), Some(frame)) = (self.helpers.as_ref(), self.stack.last_mut()) else {
-            return;
-        };
-        if !helpers.wanted() {
-            return;
-        }
-        while frame.warmed < DIRS_AHEAD.min(frame.subdirs.len()) {
-            let next = frame.subdirs.len() - 1 - frame.warmed;
-            // Not a mount point the walk will not cross.
-            if let Some((dir, here)) = frame.subdirs.get(next)
-                && (*here || !self.options.one_file_system)
-            {
-                helpers.list(dir);
-            }
-            frame.warmed += 1;
         }
     }
 

@@ -1,20 +1,16 @@
-//! Opening and reading listed files ahead of their turn, on helper threads (issue 8: a
-//! small-file backup is bound by system calls, and one reader thread makes them all).
+//! Opening and reading files ahead of their turn on helper threads, and reading directories
+//! ahead of the walk (issue 8: a backup from the disk waits for one disk read at a time).
 //!
-//! A walk that opens every regular file itself (`Walk::open_eagerly`) hands each file of a
-//! listing, at most [`WINDOW`] files ahead of its turn, to a pool of helper threads, while
-//! files come slowly (from the disk: see [`Cost`]). A helper opens the file, `fstat`s it, reads its extended attributes and, for a
-//! file of at most [`SMALL`] bytes, its data, then closes it: the calls that were most of the
-//! reader's time (in a profile of the 200,000-file tree: `openat` 35 %, `read` 14 %, `close`
-//! 12 %, `statx` 9 %, the extended attributes 7 %).
-//!
-//! At the file's turn the walk takes what the helper found. If no helper has started on it
-//! yet, the walk claims it and does the work itself, so it never waits for a helper that is
-//! behind. Either way the file is opened and looked at in the same way, and its data is given
-//! back read by read as the file would have given it ([`Preread`]), so the entries, their
-//! order and their data are those of a walk without helpers. (A helper may read data the walk
-//! then has no use for: a second name of a hard link.) What needs the walk's state (hard
-//! links, user names) stays on the walk's thread, in order.
+//! While files come slowly ([`Cost`]), a walk that opens every regular file itself hands each
+//! file of a listing, at most [`WINDOW`] ahead of its turn, to the helpers: one opens it,
+//! `fstat`s it, reads its extended attributes and, up to [`SMALL`] bytes, its data, and closes
+//! it. At the file's turn the walk takes what the helper found, or, if no helper has started
+//! on it, claims it and does it itself, never waiting for a helper that is behind. The file is
+//! looked at the same way either way and its data given back read by read as the file would
+//! ([`Preread`]), so entries, order and data are those of a walk without helpers (a helper may
+//! read data the walk has no use for: a second name of a hard link). What needs the walk's
+//! state (hard links, user names) stays on the walk's thread, in order. While files or
+//! directories come slowly ([`DirCost`]), helpers also read the next subdirectories.
 
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
@@ -96,22 +92,28 @@ pub(crate) struct Found {
 /// a few microseconds a file (about 10 µs for the whole of a 4 KiB file here), and then
 /// helpers would only take processor time from the thread that writes (measured: 12 % slower
 /// with four of them on two cores). A file read from the disk takes a disk read or more.
+pub(crate) type Cost = Average<30_000>;
+
+/// How long listing a directory has taken lately, per 64 entries (a listing of 10 entries in
+/// memory takes about 10 µs here, one read from the disk a disk read or two): while it is
+/// slow, helpers read the next subdirectories ahead of the walk whatever the files do (an
+/// incremental backup reads no file it has not changed).
+pub(crate) type DirCost = Average<50_000>;
+
+/// A moving average of times, slow from `SLOW` ns.
 #[derive(Default)]
-pub(crate) struct Cost(AtomicU64);
+pub(crate) struct Average<const SLOW: u64>(AtomicU64);
 
-/// The moving average, in nanoseconds, from which files count as coming from the disk.
-const SLOW: u64 = 30_000;
-
-/// Each time counts for this fraction of the average (1/8), and for at most `CAP` ns: two slow
-/// files in a row make files slow, not one (a thread put off the processor in the middle of a
-/// file takes milliseconds over it, now and then, on a busy machine).
+/// Each time counts for this fraction of the average (1/8), and for at most 5 × `SLOW`: two
+/// slow files in a row make files slow, not one (a thread put off the processor in the middle
+/// of a file takes milliseconds over it, now and then, on a busy machine).
 const WEIGHT: u64 = 8;
-const CAP: u64 = 5 * SLOW;
 
-impl Cost {
+impl<const SLOW: u64> Average<SLOW> {
     /// One more time taken.
     pub(crate) fn note(&self, took: Duration) {
-        let ns = u64::try_from(took.as_nanos()).unwrap_or(CAP).min(CAP);
+        let cap = 5 * SLOW;
+        let ns = u64::try_from(took.as_nanos()).unwrap_or(cap).min(cap);
         // Approximate under races between threads: any of the times is as good a sample.
         let old = self.0.load(Ordering::Relaxed);
         self.0
@@ -229,6 +231,7 @@ struct Shared {
     jobs: Mutex<Jobs>,
     more: Condvar,
     cost: Cost,
+    dirs: DirCost,
     /// Directories handed over to be read, for tests.
     #[cfg(test)]
     lists: std::sync::atomic::AtomicUsize,
@@ -286,6 +289,11 @@ impl Helpers {
     /// How long files have taken lately.
     pub(crate) fn cost(&self) -> &Cost {
         &self.shared.cost
+    }
+
+    /// How long directories have taken lately.
+    pub(crate) fn dir_cost(&self) -> &DirCost {
+        &self.shared.dirs
     }
 
     /// Files are to be handed over: they have been slow lately (or the helpers are to do them
@@ -377,6 +385,31 @@ impl Drop for Helpers {
     }
 }
 
+impl super::Walk {
+    /// While files or directories come slowly (from the disk), has the helpers read the next
+    /// [`DIRS_AHEAD`](super::DIRS_AHEAD) subdirectories of the directory being walked before the walk lists
+    /// them: a directory read from the disk is a disk read or two that the walk would
+    /// otherwise wait for, one directory at a time.
+    pub(super) fn warm_dirs(&mut self) {
+        let (Some(helpers), Some(frame)) = (self.helpers.as_ref(), self.stack.last_mut()) else {
+            return;
+        };
+        if !helpers.wanted() && !helpers.dir_cost().slow() {
+            return;
+        }
+        while frame.warmed < super::DIRS_AHEAD.min(frame.subdirs.len()) {
+            let next = frame.subdirs.len() - 1 - frame.warmed;
+            // Not a mount point the walk will not cross.
+            if let Some((dir, here)) = frame.subdirs.get(next)
+                && (*here || !self.options.one_file_system)
+            {
+                helpers.list(dir);
+            }
+            frame.warmed += 1;
+        }
+    }
+}
+
 /// A helper thread: takes files until the walk is dropped.
 fn help(shared: &Shared) {
     loop {
@@ -400,12 +433,18 @@ fn help(shared: &Shared) {
         let slot = match job {
             Job::Open(slot) => slot,
             Job::List(path) => {
-                // Its inode and its entries, as the walk will read them; not through a
-                // symbolic link swapped in since it was listed.
+                // Its inode, its entries and theirs, as the walk will read them; not through
+                // a symbolic link swapped in since it was listed.
                 if let Some(dir) = super::open_dir(&path, rustix::fs::OFlags::NOFOLLOW)
                     && let Ok(entries) = rustix::fs::Dir::read_from(&*dir)
                 {
-                    entries.for_each(drop);
+                    for entry in entries.flatten() {
+                        let name = entry.file_name();
+                        if name != c"." && name != c".." {
+                            let flags = rustix::fs::AtFlags::SYMLINK_NOFOLLOW;
+                            let _ = rustix::fs::statat(&*dir, name, flags);
+                        }
+                    }
                 }
                 continue;
             }
@@ -655,6 +694,41 @@ mod tests {
         ];
         assert_eq!(kinds(false), want);
         assert_eq!(kinds(true), want);
+    }
+
+    #[test]
+    fn a_walk_that_opens_no_file_has_its_directories_read_ahead_while_they_are_slow() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in 0..40 {
+            let sub = dir.path().join(format!("d{d:02}"));
+            std::fs::create_dir(&sub).unwrap();
+            std::fs::write(sub.join("a"), b"a").unwrap();
+        }
+        let walk = |slow: bool| {
+            let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
+            let mut walk = Walk::new(&selection, WalkOptions::default());
+            // An incremental backup's walk: every entry is looked at first, none opened.
+            walk.open_eagerly(false);
+            let helpers = walk.helpers.as_ref().unwrap();
+            if slow {
+                helpers.dir_cost().pretend_slow();
+            }
+            let shared = Arc::clone(&helpers.shared);
+            let events = std::iter::from_fn(|| walk.next_with_source())
+                .map(|(event, _)| format!("{event:?}"))
+                .collect::<Vec<_>>();
+            (events, shared.lists.load(Ordering::Relaxed))
+        };
+        let (quick, none) = walk(false);
+        assert_eq!(none, 0);
+        let (slow, lists) = walk(true);
+        assert!(lists > 0);
+        // atimes aside (reading a directory may set one), the same events.
+        let cut = |e: &String| e.split("atime").next().unwrap_or_default().to_owned();
+        assert_eq!(
+            slow.iter().map(cut).collect::<Vec<_>>(),
+            quick.iter().map(cut).collect::<Vec<_>>()
+        );
     }
 
     #[test]

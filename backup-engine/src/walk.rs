@@ -141,9 +141,9 @@ pub enum WalkEvent {
 pub struct WalkOptions {
     /// Do not descend into other file systems (mount points) below a selected directory.
     pub one_file_system: bool,
-    /// Threads that open and read files ahead of their turn, for a backup that reads every
-    /// file, so that several disk reads are in flight while the files come slowly; `None`:
-    /// eight.
+    /// Threads that open and read files (for a backup that reads every file) and read
+    /// directories ahead of their turn, so that several disk reads are in flight while they
+    /// come slowly; `None`: eight.
     pub read_threads: Option<usize>,
 }
 
@@ -204,7 +204,8 @@ pub struct Walk {
     /// Regular files are opened by the walk, then `fstat`ed: one name lookup per file instead
     /// of two. Only for a reader that reads every file: it costs an unchanged file an open.
     eager: bool,
-    /// Threads opening listed files ahead of their turn (with `eager`).
+    /// Threads opening listed files (with `eager`) and reading directories ahead of their
+    /// turn.
     helpers: Option<ahead::Helpers>,
     /// Queued items looked at for handing to the helpers (from the front), and how many of
     /// them were handed over.
@@ -271,13 +272,20 @@ impl Walk {
         self.opening = true;
         let queued = self.pop()?;
         self.hand_over();
-        match queued {
-            Queued::Event { mut event, dir } => {
-                self.settle(&mut event, !self.opening);
-                Some((event, Source::of(dir)))
-            }
-            Queued::Listed { path, dir, slot } => Some(self.open_listed(path, dir, slot)),
-        }
+        Some(self.give(queued))
+    }
+
+    /// A queued item as the walk gives it: a listed file opened, a further name of a file
+    /// settled as a link to the first.
+    fn give(&mut self, queued: Queued) -> (WalkEvent, Source) {
+        let (mut event, source) = match queued {
+            Queued::Event { event, dir } => (event, Source::of(dir)),
+            Queued::Listed { path, dir, slot } => self.open_listed(path, dir, slot),
+        };
+        // Extended attributes come with the listing, unless the reader is to open the file.
+        let xattrs_read = !self.opening || matches!(source, Source::Open(_));
+        self.settle(&mut event, xattrs_read);
+        (event, source)
     }
 
     /// Reading a small file's data (by the walk's caller) took this long.
@@ -334,13 +342,12 @@ impl Walk {
             let ahead::Found { meta, xattrs, body } = *found;
             let mut info = self.info(&path, &meta, false);
             info.xattrs = xattrs;
-            let mut event = WalkEvent::Entry(Box::new(Entry {
+            let event = WalkEvent::Entry(Box::new(Entry {
                 path,
                 kind: EntryKind::File,
                 info,
                 children: None,
             }));
-            self.settle(&mut event, true);
             return (event, Source::Open(body));
         }
         // Looked at through the directory's descriptor, like the data, not by the whole path.
@@ -355,8 +362,6 @@ impl Walk {
             Ok(m) => self.leaf_event(path, &m, Some(&dir)),
             Err(e) => (skipped(path, format!("vanished or unreadable: {e}")), None),
         };
-        let mut event = event;
-        self.settle(&mut event, !self.opening);
         (event, Source::of(dir))
     }
 
@@ -769,13 +774,8 @@ impl Iterator for Walk {
     type Item = WalkEvent;
 
     fn next(&mut self) -> Option<WalkEvent> {
-        match self.pop()? {
-            Queued::Event { mut event, .. } => {
-                self.settle(&mut event, !self.opening);
-                Some(event)
-            }
-            // Only a walk read by next_with_source lists files to open.
-            Queued::Listed { path, dir, slot } => Some(self.open_listed(path, dir, slot).0),
-        }
+        // Only a walk read by next_with_source lists files to open.
+        let queued = self.pop()?;
+        Some(self.give(queued).0)
     }
 }

@@ -239,8 +239,8 @@ pub(crate) struct BackupArgs {
     /// Do not write the MTF catalog (set map and file details) after the set.
     #[arg(long)]
     pub(crate) no_tape_catalog: bool,
-    /// Threads that open and read files ahead of the one being written, for a normal or copy
-    /// backup: while files come from the disk, they keep several reads going at once
+    /// Threads that read ahead of the walk while files or directories come from the disk,
+    /// keeping several reads going at once: files (normal and copy backups) and directories
     /// [default: 8; 0 for none]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=64))]
     pub(crate) read_threads: Option<u16>,

@@ -31,11 +31,9 @@ pub(crate) const SMALL: u64 = 64 << 10;
 /// ahead (`WINDOW` × [`SMALL`], 4 MiB).
 pub(crate) const WINDOW: usize = 64;
 
-/// Helper threads by default, whatever the cores: they are there to keep several disk reads in
-/// flight while others wait, not to compute. Measured on the 200,000-file tree read from the
-/// disk on this project's 2-core VM (`benches/README.md`): 31 s without helpers (GNU tar 31 s),
-/// 13.5 s with four, 12.0 s with eight, 10.0 s with sixteen. With the tree in memory they are
-/// given nothing (see [`Cost`]).
+/// Helper threads by default, whatever the cores: they keep disk reads in flight, not compute.
+/// The 200,000-file tree from the disk on this project's 2-core VM (`benches/README.md`): 31 s
+/// without helpers (GNU tar 31 s), 13.5 s with four, 12.0 s with eight, 10.0 s with sixteen.
 pub(crate) const DEFAULT_THREADS: usize = 8;
 
 /// Files waiting before an idle helper is woken.
@@ -628,15 +626,22 @@ mod tests {
         assert_eq!(got[1], Ok(Vec::new()));
     }
 
-    #[test]
-    fn the_walk_lists_directories_ahead_for_its_helpers() {
+    /// A directory of `n` directories, each holding a one-byte file of each name.
+    fn small_dirs(n: usize, names: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        for d in 0..50 {
+        for d in 0..n {
             let sub = dir.path().join(format!("d{d:02}"));
             std::fs::create_dir(&sub).unwrap();
-            std::fs::write(sub.join("a"), b"a").unwrap();
-            std::fs::write(sub.join("b"), b"b").unwrap();
+            for name in names {
+                std::fs::write(sub.join(name), name.as_bytes()).unwrap();
+            }
         }
+        dir
+    }
+
+    #[test]
+    fn the_walk_lists_directories_ahead_for_its_helpers() {
+        let dir = small_dirs(50, &["a", "b"]);
         let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
         let mut walk = Walk::new(&selection, WalkOptions::default());
         walk.open_eagerly_by_helpers(1);
@@ -698,12 +703,7 @@ mod tests {
 
     #[test]
     fn a_walk_that_opens_no_file_has_its_directories_read_ahead_while_they_are_slow() {
-        let dir = tempfile::tempdir().unwrap();
-        for d in 0..40 {
-            let sub = dir.path().join(format!("d{d:02}"));
-            std::fs::create_dir(&sub).unwrap();
-            std::fs::write(sub.join("a"), b"a").unwrap();
-        }
+        let dir = small_dirs(40, &["a"]);
         let walk = |slow: bool| {
             let selection = Selection::new([dir.path()], [] as [&str; 0]).unwrap();
             let mut walk = Walk::new(&selection, WalkOptions::default());

@@ -199,6 +199,13 @@ pub(crate) trait EntryFilter: Send {
     fn keeps_every_file(&self) -> bool {
         false
     }
+    /// Whether [`keep`](Self::keep) will keep the regular file `entry` (so its data will be
+    /// read), asked ahead of it by a walk that reads files ahead of their turn (see
+    /// [`Walk::next_reading`]). A wrong guess costs only a file opened for nothing or not
+    /// opened ahead.
+    fn reads(&self, _entry: &Entry) -> bool {
+        true
+    }
     /// Archive-state rows gathered so far, when there are enough of them to write (or all of
     /// them with `all`).
     fn take_stage(&mut self, _all: bool) -> Vec<(Vec<u8>, ArchiveState)> {
@@ -331,7 +338,10 @@ fn read_all(
     mut prepare: Option<&mut Prepare>,
 ) -> Result<(), Gone> {
     walk.open_eagerly(filter.keeps_every_file());
-    while let Some((event, source)) = walk.next_with_source() {
+    loop {
+        let Some((event, source)) = walk.next_reading(&mut |e| filter.reads(e)) else {
+            break;
+        };
         match event {
             WalkEvent::Skipped { path, reason } => out.push(Item::Skipped { path, reason })?,
             WalkEvent::Entry(mut entry) => {

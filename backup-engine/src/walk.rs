@@ -164,6 +164,9 @@ enum Queued {
     Event {
         event: WalkEvent,
         dir: Option<Arc<OwnedFd>>,
+        /// A regular file its reader will read (see [`Walk::next_reading`]) handed to a
+        /// helper thread to open ahead of its turn.
+        slot: Option<Arc<ahead::Slot>>,
     },
     /// A regular file by its directory entry's type, opened and `fstat`ed only when its turn
     /// comes (see [`Walk::open_listed`]), or ahead of it by a helper thread (`slot`).
@@ -248,7 +251,11 @@ impl Walk {
     }
 
     fn push(&mut self, event: WalkEvent) {
-        self.queue.push_back(Queued::Event { event, dir: None });
+        self.queue.push_back(Queued::Event {
+            event,
+            dir: None,
+            slot: None,
+        });
     }
 
     /// Has the walk open every regular file itself (for a reader that reads them all): see
@@ -257,9 +264,7 @@ impl Walk {
     pub(crate) fn open_eagerly(&mut self, eager: bool) {
         self.eager = eager;
         let threads = self.options.read_threads.unwrap_or(ahead::DEFAULT_THREADS);
-        if threads == 0 {
-            self.helpers = None;
-        } else if self.helpers.is_none() {
+        if threads > 0 && self.helpers.is_none() {
             self.helpers = ahead::Helpers::start(threads, true);
         }
     }
@@ -274,11 +279,41 @@ impl Walk {
         self.helpers = ahead::Helpers::start(threads, false);
     }
 
+    /// As [`open_eagerly_by_helpers`](Self::open_eagerly_by_helpers) for a walk that opens no
+    /// file itself: the helpers do every file its reader reads (see
+    /// [`next_reading`](Self::next_reading)).
+    #[cfg(test)]
+    pub(crate) fn read_by_helpers(&mut self, threads: usize) {
+        self.eager = false;
+        self.helpers = ahead::Helpers::start(threads, false);
+    }
+
+    /// How many files the helpers have opened, as it goes (none without helpers).
+    #[cfg(test)]
+    pub(crate) fn opened_by_helpers(&self) -> Arc<std::sync::atomic::AtomicUsize> {
+        self.helpers
+            .as_ref()
+            .map_or_else(Default::default, ahead::Helpers::opened)
+    }
+
     /// The next event and, for a regular file, where to read it from.
+    #[cfg(test)]
     pub(crate) fn next_with_source(&mut self) -> Option<(WalkEvent, Source)> {
+        self.next_reading(&mut |_| false)
+    }
+
+    /// As [`next_with_source`](Self::next_with_source), for a reader that reads the data of
+    /// the regular files `reads` picks (an incremental backup's changed files): while files
+    /// come slowly, those the walk does not open itself are handed to its helpers too, and
+    /// come with their data read ahead like an eager walk's. `reads` is asked once per file,
+    /// and only then.
+    pub(crate) fn next_reading(
+        &mut self,
+        reads: &mut dyn FnMut(&Entry) -> bool,
+    ) -> Option<(WalkEvent, Source)> {
         self.opening = true;
         let queued = self.pop()?;
-        self.hand_over();
+        self.hand_over(reads);
         Some(self.give(queued))
     }
 
@@ -286,7 +321,7 @@ impl Walk {
     /// settled as a link to the first.
     fn give(&mut self, queued: Queued) -> (WalkEvent, Source) {
         let (mut event, source) = match queued {
-            Queued::Event { event, dir } => (event, Source::of(dir)),
+            Queued::Event { event, dir, slot } => self.opened_ahead(event, dir, slot),
             Queued::Listed { path, dir, slot } => self.open_listed(path, dir, slot),
         };
         // Extended attributes come with the listing, unless the reader is to open the file.
@@ -300,76 +335,6 @@ impl Walk {
         if let Some(helpers) = &self.helpers {
             helpers.cost().note(time);
         }
-    }
-
-    /// Hands the queued files next in turn to the helpers, up to [`ahead::WINDOW`] of them,
-    /// while files are slow to come (see [`ahead::Cost`]).
-    ///
-    /// When all that is queued has been looked at, the directories the walk will visit next
-    /// are listed early (their events join the queue in the order they would have anyway), so
-    /// that a tree of small directories keeps the helpers busy too: up to [`LOOK_AHEAD`]
-    /// queued events.
-    fn hand_over(&mut self) {
-        if !self.helpers.as_ref().is_some_and(ahead::Helpers::wanted) {
-            return;
-        }
-        while self.handed < ahead::WINDOW {
-            let Some(queued) = self.queue.get_mut(self.looked) else {
-                if self.queue.len() >= LOOK_AHEAD || !self.visit_next() {
-                    return;
-                }
-                continue;
-            };
-            self.looked += 1;
-            if let (Queued::Listed { path, dir, slot }, Some(helpers)) = (queued, &self.helpers) {
-                *slot = Some(helpers.submit(dir, path.file_name().unwrap_or_default()));
-                self.handed += 1;
-            }
-        }
-    }
-
-    /// Opens a regular file of a listing and reads its metadata from the descriptor. If it is
-    /// no longer a regular file that can be opened, it is looked at again through its
-    /// directory, like any other entry (and a failure to open it reported when it is read, as
-    /// for any file).
-    fn open_listed(
-        &mut self,
-        path: PathBuf,
-        dir: Arc<OwnedFd>,
-        slot: Option<Arc<ahead::Slot>>,
-    ) -> (WalkEvent, Source) {
-        let name = path.file_name().unwrap_or_default();
-        let opened = slot
-            .and_then(|slot| self.helpers.as_ref()?.take(&slot))
-            .unwrap_or_else(|| {
-                let cost = self.helpers.as_ref().map(ahead::Helpers::cost);
-                ahead::open(&dir, name, None, cost)
-            });
-        if let ahead::Opened::File(found) = opened {
-            let ahead::Found { meta, xattrs, body } = *found;
-            let mut info = self.info(&path, &meta, false);
-            info.xattrs = xattrs;
-            let event = WalkEvent::Entry(Box::new(Entry {
-                path,
-                kind: EntryKind::File,
-                info,
-                children: None,
-            }));
-            return (event, Source::Open(body));
-        }
-        // Looked at through the directory's descriptor, like the data, not by the whole path.
-        let (event, dir) = match stat_at(&dir, name) {
-            Ok(m) if m.is_dir() => (
-                skipped(
-                    path,
-                    "a file when its directory was listed, a directory since: not backed up",
-                ),
-                None,
-            ),
-            Ok(m) => self.leaf_event(path, &m, Some(&dir)),
-            Err(e) => (skipped(path, format!("vanished or unreadable: {e}")), None),
-        };
-        (event, Source::of(dir))
     }
 
     /// Visits one path: queues its entry, and for a directory its files, and stacks its
@@ -502,7 +467,11 @@ impl Walk {
 
     fn leaf(&mut self, path: PathBuf, meta: &Metadata, dir: Option<&Arc<OwnedFd>>) {
         let (event, dir) = self.leaf_event(path, meta, dir);
-        self.queue.push_back(Queued::Event { event, dir });
+        self.queue.push_back(Queued::Event {
+            event,
+            dir,
+            slot: None,
+        });
     }
 
     /// A file, symbolic link or special file's event and, for a regular file to be opened by
@@ -747,7 +716,9 @@ impl Walk {
         loop {
             if let Some(queued) = self.queue.pop_front() {
                 self.looked = self.looked.saturating_sub(1);
-                if let Queued::Listed { slot: Some(_), .. } = queued {
+                if let Queued::Listed { slot: Some(_), .. } | Queued::Event { slot: Some(_), .. } =
+                    queued
+                {
                     self.handed = self.handed.saturating_sub(1);
                 }
                 return Some(queued);

@@ -82,11 +82,59 @@ fn files_of_every_size_around_the_buffer_arrive_whole_and_in_order() {
     assert_eq!(run(dir.path(), 16, 1 << 20, Box::new(KeepAll)), expected);
     // The same, every file read ahead by helper threads and copied into the buffers.
     for size in [1024, 1 << 20] {
+        let mut opened = None;
         let helped = run_walk(dir.path(), 2, size, Box::new(KeepAll), |w| {
             w.open_eagerly_by_helpers(2);
+            opened = Some(w.opened_by_helpers());
         });
         assert_eq!(helped, expected, "buffers of {size}");
+        let opened = opened.unwrap().load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(opened, sizes.len(), "buffers of {size}");
     }
+}
+
+/// Keeps the files whose names end in an odd digit (as an incremental backup keeps the changed
+/// ones), and guesses wrong about some of them when asked ahead: says it reads those ending
+/// in 1, 2 or 3.
+struct Odd;
+
+impl EntryFilter for Odd {
+    fn keep(&mut self, entry: &mut Entry) -> bool {
+        entry.kind != EntryKind::File
+            || entry
+                .path
+                .to_string_lossy()
+                .ends_with(['1', '3', '5', '7', '9'])
+    }
+
+    fn reads(&self, entry: &Entry) -> bool {
+        entry.path.to_string_lossy().ends_with(['1', '2', '3'])
+    }
+}
+
+#[test]
+fn the_files_a_filter_keeps_arrive_the_same_read_ahead_or_not_whatever_it_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected = BTreeMap::new();
+    for i in 0..40_usize {
+        let path = dir.path().join(format!("f{i:02}"));
+        let n = [0, 10, 4096, 70_000][i % 4];
+        std::fs::write(&path, content(n, i as u8)).unwrap();
+        if i % 2 == 1 {
+            expected.insert(path, (content(n, i as u8), FileEnd::Complete));
+        }
+    }
+    assert_eq!(run(dir.path(), 4, 4096, Box::new(Odd)), expected);
+    let mut opened = None;
+    let helped = run_walk(dir.path(), 4, 4096, Box::new(Odd), |w| {
+        w.read_by_helpers(2);
+        opened = Some(w.opened_by_helpers());
+    });
+    assert_eq!(helped, expected);
+    // Those it guessed it reads: names ending in 1, 2 or 3, kept or not.
+    let guessed = (0..40).filter(|i| [1, 2, 3].contains(&(i % 10))).count();
+    let opened = opened.unwrap().load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(opened, guessed);
 }
 
 /// `body` read by [`read_file`] as a file walked at `walked` bytes, into buffers of `size`:

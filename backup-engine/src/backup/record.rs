@@ -290,6 +290,45 @@ mod tests {
     }
 
     #[test]
+    fn a_later_set_replaces_the_rows_it_saw_and_forgets_those_it_did_not_under_its_roots() {
+        let dir = tempfile::tempdir().unwrap();
+        let (catalog, first) = open_set(dir.path());
+        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
+        let roots = [b"/t".to_vec()];
+        let elsewhere = (b"/u/f".to_vec(), ArchiveState::new(1, 9, 9, 0, 0));
+        catalog
+            .stage(first, std::slice::from_ref(&elsewhere))
+            .unwrap();
+        let held = [row(0), row(1), row(2)];
+        assert!(
+            catalog
+                .close_set_with(first, &end, Some(&roots), &held)
+                .unwrap()
+                .is_none()
+        );
+        let set = SetRecord::new(1, 2, "job", "", "incremental", 0, 1);
+        let second = catalog.begin_set(&set).unwrap();
+        // Seen again: one staged, one held and changed; row 0's file is gone.
+        catalog.stage(second, &[row(1)]).unwrap();
+        let changed = (row(2).0, ArchiveState::new(1, 2, 5, 0, 0));
+        let held = [changed.clone()];
+        assert!(
+            catalog
+                .close_set_with(second, &end, Some(&roots), &held)
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            catalog.archive_rows().unwrap(),
+            [
+                (row(1).0, row(1).1, second),
+                (changed.0, changed.1, second),
+                (elsewhere.0, elsewhere.1, first),
+            ]
+        );
+    }
+
+    #[test]
     fn held_rows_that_cannot_be_written_leave_the_set_closed_without_them() {
         let dir = tempfile::tempdir().unwrap();
         let (catalog, id) = open_set(dir.path());

@@ -16,6 +16,9 @@ use crate::walk::{Entry, EntryKind, Timestamp};
 /// States staged per catalog transaction.
 const STAGE_BATCH: usize = 4096;
 
+/// Archive-state lookups made in one read transaction ([`Catalog::hold_reads`]).
+const LOOKUPS_PER_READ: usize = 4096;
+
 fn ns(t: Timestamp) -> i64 {
     t.secs
         .saturating_mul(1_000_000_000)
@@ -55,6 +58,8 @@ pub(crate) struct ChangeFilter {
     /// first one's message.
     pub(crate) errors: usize,
     pub(crate) first_error: Option<String>,
+    /// Archive-state lookups made so far.
+    pub(crate) lookups: std::cell::Cell<usize>,
 }
 
 impl ChangeFilter {
@@ -75,6 +80,12 @@ impl ChangeFilter {
                 let Some(c) = &self.catalog else {
                     return Ok(true);
                 };
+                let n = self.lookups.get();
+                self.lookups.set(n.wrapping_add(1));
+                if n.is_multiple_of(LOOKUPS_PER_READ) {
+                    c.release_reads()?;
+                    c.hold_reads()?;
+                }
                 c.archive_state(&key_of(e))?
                     .is_none_or(|was| !was.unchanged(&state_of(e)))
             }
@@ -126,6 +137,14 @@ impl EntryFilter for ChangeFilter {
         }
     }
 
+    fn finish(&mut self) {
+        if let Some(c) = &self.catalog {
+            // A transaction that only read: if it cannot end here, closing the connection
+            // (next) ends it, and nothing is lost either way.
+            let _ = c.release_reads();
+        }
+    }
+
     fn warnings(&mut self) -> Vec<String> {
         match self.first_error.take() {
             Some(first) => vec![format!(
@@ -172,6 +191,7 @@ mod tests {
             carried: HashSet::new(),
             errors: 0,
             first_error: None,
+            lookups: Default::default(),
         };
         let selection = Selection::new([&file], [] as [&str; 0]).unwrap();
         let mut walk = Walk::new(&selection, WalkOptions::default());

@@ -12,7 +12,9 @@
 
 use rusqlite::params;
 
-use super::archive::{ArchiveState, archive_held, archive_staged};
+use super::archive::{
+    ArchiveState, any_under, archive_held, forget_unseen, promote_stage, storable,
+};
 use super::{Catalog, CatalogError, MediumRecord, SetStatus};
 
 /// How a set ended, for [`Catalog::close_set`].
@@ -64,9 +66,10 @@ impl Catalog {
 
     /// [`close_set`](Self::close_set), with rows of the set's archive state the job held in
     /// memory instead of staging them (see [`stage`](Self::stage)). If those rows cannot be
-    /// written (an inode number SQLite cannot store, a full disk), the set is closed without
-    /// them, as a failed [`stage`](Self::stage) would have left it, and the error is returned
-    /// as `Ok(Some(…))`.
+    /// stored (a device or inode number SQLite cannot keep), the set is closed without them,
+    /// as a failed [`stage`](Self::stage) would have left it, and the error is returned as
+    /// `Ok(Some(…))`; if writing them fails (a full disk), nothing is committed and the error
+    /// returned, as for any other step of the close.
     pub(crate) fn close_set_with(
         &self,
         set: i64,
@@ -74,7 +77,7 @@ impl Catalog {
         archive_roots: Option<&[Vec<u8>]>,
         held: &[(Vec<u8>, ArchiveState)],
     ) -> Result<Option<CatalogError>, CatalogError> {
-        let mut tx = self.conn.unchecked_transaction()?;
+        let tx = self.conn.unchecked_transaction()?;
         let mut held_error = None;
         tx.execute(
             "UPDATE sets SET status = ?2, last_sequence = ?3, files = ?4, bytes = ?5, finished_at = ?6 WHERE id = ?1",
@@ -82,14 +85,16 @@ impl Catalog {
         )?;
         match archive_roots {
             Some(roots) => {
-                archive_staged(&tx, set, roots, set)?;
-                if !held.is_empty() {
-                    // Dropped unreleased on an error: rolled back alone.
-                    let sp = tx.savepoint()?;
-                    match archive_held(&sp, set, held) {
-                        Ok(()) => sp.commit()?,
-                        Err(e) => held_error = Some(e),
-                    }
+                let had = any_under(&tx, roots)?;
+                promote_stage(&tx, set, set)?;
+                // Checked first rather than rolled back to a savepoint: a savepoint journals
+                // every page the rows replace, in a temporary file (issue 8).
+                match storable(held) {
+                    Ok(()) => archive_held(&tx, set, held)?,
+                    Err(e) => held_error = Some(e),
+                }
+                if had {
+                    forget_unseen(&tx, roots, set)?;
                 }
             }
             None => {

@@ -18,6 +18,7 @@
 //! of their turn (`walk::ahead`); a small file's data then comes already read, and is copied
 //! into the buffer like a file's.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
@@ -93,7 +94,10 @@ struct Batch {
 pub(crate) struct Pipeline {
     batches: Receiver<Batch>,
     pool: SyncSender<Vec<u8>>,
-    items: std::vec::IntoIter<Item>,
+    items: VecDeque<Item>,
+    /// Batches' item vectors given back to the reader, emptied, for its next batches: a
+    /// vector grown afresh for each batch took new memory from the allocator every time.
+    empties: SyncSender<Vec<Item>>,
     buf: Option<Vec<u8>>,
     reader: Option<JoinHandle<()>>,
     /// Batches sent and not yet taken.
@@ -119,12 +123,14 @@ impl Pipeline {
         }
         // Every batch but the last holds a buffer or MAX_BATCH items: the pool bounds the rest.
         let (batch_tx, batch_rx) = sync_channel(buffers);
+        let (empties_tx, empties_rx) = sync_channel(buffers);
         let waiting = Arc::new(AtomicUsize::new(0));
         let sent = Arc::clone(&waiting);
         let reader = std::thread::Builder::new()
             .name("ntbackup-reader".into())
             .spawn(move || {
                 let mut packer = Packer::new(&batch_tx, &pool_rx, &sent);
+                packer.empties = Some(&empties_rx);
                 if read_all(walk, &mut packer, filter.as_mut(), prepare.as_mut()).is_ok() {
                     let rows = filter.take_stage(true);
                     let stage = (!rows.is_empty()).then_some(Item::Stage(rows));
@@ -142,7 +148,8 @@ impl Pipeline {
         Ok(Self {
             batches: batch_rx,
             pool: pool_tx,
-            items: Vec::new().into_iter(),
+            items: VecDeque::new(),
+            empties: empties_tx,
             buf: None,
             reader: Some(reader),
             waiting,
@@ -153,7 +160,7 @@ impl Pipeline {
     /// until the next call.
     pub(crate) fn next(&mut self) -> Option<Item> {
         loop {
-            if let Some(item) = self.items.next() {
+            if let Some(item) = self.items.pop_front() {
                 return Some(item);
             }
             if let Some(buf) = self.buf.take() {
@@ -161,7 +168,11 @@ impl Pipeline {
             }
             let batch = self.batches.recv().ok()?;
             self.waiting.fetch_sub(1, Ordering::Relaxed);
-            self.items = batch.items.into_iter();
+            // Both conversions keep the allocation (the emptied deque has nothing to move).
+            let spent = std::mem::replace(&mut self.items, VecDeque::from(batch.items));
+            if spent.capacity() > 0 {
+                let _ = self.empties.try_send(Vec::from(spent));
+            }
             self.buf = batch.buf;
         }
     }
@@ -239,6 +250,8 @@ struct Gone;
 struct Packer<'a> {
     batches: &'a SyncSender<Batch>,
     pool: &'a Receiver<Vec<u8>>,
+    /// Item vectors the consumer gave back (see [`Pipeline::empties`]).
+    empties: Option<&'a Receiver<Vec<Item>>>,
     items: Vec<Item>,
     buf: Option<Vec<u8>>,
     used: usize,
@@ -254,6 +267,7 @@ impl<'a> Packer<'a> {
         Self {
             batches,
             pool,
+            empties: None,
             items: Vec::new(),
             buf: None,
             used: 0,
@@ -280,8 +294,12 @@ impl<'a> Packer<'a> {
             // Nothing refers to the buffer: keep filling it.
             return Ok(());
         }
+        let next = self
+            .empties
+            .and_then(|e| e.try_recv().ok())
+            .unwrap_or_else(|| Vec::with_capacity(64));
         let batch = Batch {
-            items: std::mem::replace(&mut self.items, Vec::with_capacity(64)),
+            items: std::mem::replace(&mut self.items, next),
             buf: self.buf.take(),
         };
         self.used = 0;

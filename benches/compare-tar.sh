@@ -7,6 +7,7 @@
 #   benches/compare-tar.sh rss             # peak RSS of a backup of a 1,000,000-file tree
 #   benches/compare-tar.sh --cold small    # the page cache dropped before each backup (root)
 #   benches/compare-tar.sh dirs            # 200,000 files in directories of 10
+#   benches/compare-tar.sh inc             # incremental backups of that shape, a tenth changed
 #
 # Trees are built once under $BENCH_DIR (default target/compare-tar) and reused.
 set -euo pipefail

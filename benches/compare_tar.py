@@ -20,6 +20,9 @@ LARGE = ("large", 1, 4, 200 << 20)  # 4 files x 200 MiB
 HUGE = ("million", 1000, 1000, 0)  # 1,000,000 empty files, for peak RSS
 # The same 200,000 files as SMALL in directories of 10, the shape of most real trees.
 DIRS = ("dirs", 20000, 10, 4096)
+# DIRS again, for incremental backups: a tenth of its files change between the full backup
+# and each incremental.
+INC = ("inc", 20000, 10, 4096)
 
 
 def build_tree(root, dirs, files, size):
@@ -185,6 +188,71 @@ def compare(args, tree_def):
     clean(work)
 
 
+def incremental(args):
+    """A nightly incremental: after a full backup (ntbackup's normal backup with its catalog,
+    tar's level 0 with --listed-incremental), a tenth of the files change (their first bytes
+    are rewritten); then alternating pairs of `tar --listed-incremental` (from the level-0
+    snapshot file each time) and `ntbackup backup --type incremental` (from the full backup's
+    catalog each time)."""
+    name, dirs, files, size = scaled(args, INC)
+    tree = os.path.join(args.dir, name)
+    print(f"== {name} tree: building (once) in {tree}", flush=True)
+    build_tree(tree, dirs, files, size)
+    work = args.work
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    home0, home = os.path.join(work, "home0"), os.path.join(work, "home")
+    snar0, snar = os.path.join(work, "snar0"), os.path.join(work, "snar")
+    tar_out, bkf = os.path.join(work, "OUT.tar"), os.path.join(work, "OUT.bkf")
+    parent, base = os.path.split(tree)
+    warm(tree)
+    run([args.ntbackup, "backup", tree, "--tape", f"file:{bkf}", "--job", "bench", "--type",
+         "normal"], env=dict(os.environ, NTBACKUP_HOME=home0))
+    run(["tar", f"--listed-incremental={snar0}", "-b2048", "-cf", tar_out, base], cwd=parent)
+    os.remove(bkf)
+    os.remove(tar_out)
+    time.sleep(0.01)  # a change in the same clock tick as the backups would still show (ctime)
+    changed = 0
+    for d in range(dirs):
+        dpath = os.path.join(tree, f"d{d:04}") if dirs > 1 else tree
+        for f in range(3, files, 10):
+            with open(os.path.join(dpath, f"f{f:05}"), "r+b") as out:
+                out.write(os.urandom(8))
+            changed += 1
+    nfiles, total = tree_stats(tree)
+    warm(tree)
+    times = {"tar --listed-incremental": [], "ntbackup --type incremental": []}
+
+    def backup(tool):
+        for p in (tar_out, bkf, snar):
+            if os.path.exists(p):
+                os.remove(p)
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(home0, home)
+        shutil.copyfile(snar0, snar)
+        if args.cold:
+            drop_caches()
+        if tool.startswith("tar"):
+            return run(["tar", f"--listed-incremental={snar}", "-b2048", "-cf", tar_out, base],
+                       cwd=parent)[0]
+        return run([args.ntbackup, "backup", tree, "--tape", f"file:{bkf}", "--job", "bench",
+                    "--type", "incremental"], env=dict(os.environ, NTBACKUP_HOME=home))[0]
+
+    tools = list(times)
+    for i in range(args.pairs):
+        for j in ([0, 1] if i % 2 == 0 else [1, 0]):
+            times[tools[j]].append(backup(tools[j]))
+        print(f"   pair {i + 1}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()),
+              flush=True)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"   {nfiles - 1:,} files, {changed:,} changed; medians of {args.pairs} alternating "
+          f"pairs{' (page cache dropped before each)' if args.cold else ''}:")
+    for k in tools:
+        print(f"   {k:<28}{med[k]:>8.3f} s")
+    print(f"   incremental: ntbackup/tar = {med[tools[0]] / med[tools[1]]:.2f}x")
+    shutil.rmtree(work)
+
+
 def million(args):
     name, dirs, files, size = scaled(args, HUGE)
     tree = os.path.join(args.dir, name)
@@ -210,7 +278,7 @@ def main():
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "target/compare-tar"))
     # No `choices`: Python 3.11's argparse checks a list default against them as one value.
     p.add_argument("trees", nargs="*",
-                   help="small, large, dirs and/or rss (default: small large)")
+                   help="small, large, dirs, inc and/or rss (default: small large)")
     p.add_argument("--work", default=os.environ.get(
         "BENCH_WORK", "/dev/shm/ntbackup-compare" if os.path.isdir("/dev/shm") else None),
         help="where OUT.tar, OUT.bkf and restores go (default: tmpfs, see benches/README.md)")
@@ -222,8 +290,8 @@ def main():
         p.error("--cold drops the page cache through /proc/sys/vm/drop_caches: run it as root")
     args.trees = args.trees or ["small", "large"]
     for t in args.trees:
-        if t not in ("small", "large", "dirs", "rss"):
-            p.error(f"unknown tree {t!r}: choose from small, large, dirs, rss")
+        if t not in ("small", "large", "dirs", "inc", "rss"):
+            p.error(f"unknown tree {t!r}: choose from small, large, dirs, inc, rss")
     if args.work is None:
         args.work = os.path.join(args.dir, "work")
     args.work = os.path.abspath(args.work)
@@ -235,6 +303,8 @@ def main():
     for t in args.trees:
         if t == "rss":
             million(args)
+        elif t == "inc":
+            incremental(args)
         else:
             compare(args, {"small": SMALL, "large": LARGE, "dirs": DIRS}[t])
 

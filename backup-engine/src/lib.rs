@@ -163,6 +163,8 @@ pub mod policy;
 pub mod rebuild;
 pub mod restore;
 mod selection;
+#[cfg(test)]
+mod testing;
 mod time;
 pub mod walk;
 

@@ -314,11 +314,7 @@ fn files_the_walk_opens_itself_arrive_exactly_as_files_looked_up_by_name() {
     std::fs::write(root.join("sub/c"), content(10, 2)).unwrap();
     std::fs::hard_link(root.join("a"), root.join("sub/a-again")).unwrap();
     std::os::unix::fs::symlink("a", root.join("link")).unwrap();
-    nix::unistd::mkfifo(
-        &root.join("fifo"),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
+    crate::testing::fifo(&root.join("fifo"));
     // Extended attributes where the file system has them (read from the descriptor).
     let xattrs = xattr::set(root.join("a"), "user.k", b"v").is_ok();
 
@@ -386,8 +382,7 @@ fn a_listed_file_that_changes_kind_before_its_turn_is_taken_as_it_is_then() {
         (
             Change(|p| {
                 std::fs::remove_file(p).unwrap();
-                let mode = nix::sys::stat::Mode::from_bits_truncate(0o600);
-                nix::unistd::mkfifo(p, mode).unwrap();
+                crate::testing::fifo(p);
             }),
             "special file (a named pipe)",
         ),

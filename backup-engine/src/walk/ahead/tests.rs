@@ -82,22 +82,23 @@ fn every_kind(root: &Path) {
     std::fs::hard_link(root.join("d0/f002"), root.join("d1/again")).unwrap();
     std::fs::hard_link(root.join("d1/n02/m/g1"), root.join("d2/again")).unwrap();
     std::os::unix::fs::symlink("d0/f001", root.join("link")).unwrap();
-    nix::unistd::mkfifo(
-        &root.join("d2/fifo"),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
+    crate::testing::fifo(&root.join("d2/fifo"));
     let _ = xattr::set(root.join("d0/f002"), "user.k", b"v");
+}
+
+/// [`every_kind`] in a new directory, and what a walk opening each file at its turn yields.
+fn every_kind_at_turn() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    every_kind(dir.path());
+    let (at_turn, none) = walked(dir.path(), |w| w.open_eagerly(false));
+    assert_eq!(none, 0);
+    (dir, at_turn)
 }
 
 #[test]
 fn files_read_ahead_by_helpers_arrive_exactly_as_files_opened_at_their_turn() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, at_turn) = every_kind_at_turn();
     let root = dir.path();
-    every_kind(root);
-
-    let (at_turn, none) = walked(root, |w| w.open_eagerly(false));
-    assert_eq!(none, 0);
     let (eager, _) = walked(root, |w| {
         w.options.read_threads = Some(0);
         w.open_eagerly(true);
@@ -126,10 +127,8 @@ fn files_read_ahead_by_helpers_arrive_exactly_as_files_opened_at_their_turn() {
 
 #[test]
 fn the_files_a_reader_reads_are_read_ahead_for_it_exactly_as_at_their_turn() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, at_turn) = every_kind_at_turn();
     let root = dir.path();
-    every_kind(root);
-    let (at_turn, _) = walked(root, |w| w.open_eagerly(false));
     // The reader reads the files whose names end in an odd digit (an incremental backup's
     // changed files); the walk asks about each regular file once, and about nothing else.
     let odd = |e: &crate::walk::Entry| {

@@ -141,9 +141,9 @@ pub enum WalkEvent {
 pub struct WalkOptions {
     /// Do not descend into other file systems (mount points) below a selected directory.
     pub one_file_system: bool,
-    /// Threads that open and read files (for a backup that reads every file) and read
-    /// directories ahead of their turn, so that several disk reads are in flight while they
-    /// come slowly; `None`: eight.
+    /// Threads that open and read files (every file, for a backup that reads them all; those
+    /// its reader will read, for the others) and read directories ahead of their turn, so
+    /// that several disk reads are in flight while they come slowly; `None`: eight.
     pub read_threads: Option<usize>,
 }
 

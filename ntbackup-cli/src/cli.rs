@@ -240,8 +240,8 @@ pub(crate) struct BackupArgs {
     #[arg(long)]
     pub(crate) no_tape_catalog: bool,
     /// Threads that read ahead of the walk while files or directories come from the disk,
-    /// keeping several reads going at once: files (normal and copy backups) and directories
-    /// [default: 8; 0 for none]
+    /// keeping several reads going at once: files (every file of a normal or copy backup, the
+    /// changed ones of the other types) and directories [default: 8; 0 for none]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=64))]
     pub(crate) read_threads: Option<u16>,
     /// Model a drive streaming at RATE, e.g. 400MB/s, or 400MB/s,floor=157MB/s,buffer=1GiB

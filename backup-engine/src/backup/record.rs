@@ -329,6 +329,26 @@ mod tests {
     }
 
     #[test]
+    fn a_set_of_the_file_systems_root_forgets_every_path_it_did_not_see() {
+        let dir = tempfile::tempdir().unwrap();
+        let (catalog, first) = open_set(dir.path());
+        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
+        let roots = [b"/".to_vec()];
+        let held = [row(0), row(1)];
+        let failed = catalog.close_set_with(first, &end, Some(&roots), &held);
+        assert!(failed.unwrap().is_none());
+        let set = SetRecord::new(1, 2, "job", "", "incremental", 0, 1);
+        let second = catalog.begin_set(&set).unwrap();
+        let held = [row(1)];
+        let failed = catalog.close_set_with(second, &end, Some(&roots), &held);
+        assert!(failed.unwrap().is_none());
+        assert_eq!(
+            catalog.archive_rows().unwrap(),
+            [(row(1).0, row(1).1, second)]
+        );
+    }
+
+    #[test]
     fn held_rows_that_cannot_be_written_leave_the_set_closed_without_them() {
         let dir = tempfile::tempdir().unwrap();
         let (catalog, id) = open_set(dir.path());

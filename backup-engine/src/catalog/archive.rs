@@ -55,12 +55,18 @@ impl ArchiveState {
     }
 }
 
-/// The rows under `root`: the root itself and every path below it.
-fn under(root: &[u8]) -> (Vec<u8>, Vec<u8>) {
+/// The path bounds of everything below `root` (not the root itself): `lo <= path < hi`. A
+/// root that ends in `/` (the file system's root) is not given a second one: below `/` is
+/// every absolute path, not those beginning `//` (which the rows of a backup of `/` missed).
+pub(super) fn under(root: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut lo = root.to_vec();
-    lo.push(b'/');
-    let mut hi = root.to_vec();
-    hi.push(b'/' + 1);
+    if !lo.ends_with(b"/") {
+        lo.push(b'/');
+    }
+    let mut hi = lo.clone();
+    if let Some(last) = hi.last_mut() {
+        *last += 1;
+    }
     (lo, hi)
 }
 

@@ -66,10 +66,11 @@ impl Catalog {
 
     /// [`close_set`](Self::close_set), with rows of the set's archive state the job held in
     /// memory instead of staging them (see [`stage`](Self::stage)). If those rows cannot be
-    /// stored (a device or inode number SQLite cannot keep), the set is closed without them,
-    /// as a failed [`stage`](Self::stage) would have left it, and the error is returned as
-    /// `Ok(Some(…))`; if writing them fails (a full disk), nothing is committed and the error
-    /// returned, as for any other step of the close.
+    /// stored (a device or inode number SQLite cannot keep), the set is closed without any of
+    /// them, as a failed [`stage`](Self::stage) would have left it, and the error is returned
+    /// as `Ok(Some(…))`; if writing them fails midway, the set is closed with those written
+    /// before the failure, the same way (unless SQLite rolled the whole transaction back: then
+    /// the close fails, as any of its steps may).
     pub(crate) fn close_set_with(
         &self,
         set: i64,
@@ -89,8 +90,13 @@ impl Catalog {
                 promote_stage(&tx, set, set)?;
                 // Checked first rather than rolled back to a savepoint: a savepoint journals
                 // every page the rows replace, in a temporary file (issue 8).
-                match storable(held) {
-                    Ok(()) => archive_held(&tx, set, held)?,
+                match storable(held).and_then(|()| archive_held(&tx, set, held)) {
+                    Ok(()) => {}
+                    // SQLite rolled the whole transaction back itself (a full disk, an I/O
+                    // error): nothing more can go into it.
+                    Err(e) if tx.is_autocommit() => return Err(e),
+                    // The rows written before a failure are right; those not written are
+                    // forgotten below with the files gone, so their files count as changed.
                     Err(e) => held_error = Some(e),
                 }
                 if had {

@@ -6,23 +6,11 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::params;
 
+use super::archive::under;
 use super::{Catalog, CatalogError, SetRecord, SetStatus};
 
 /// A directory's listing: its path (as the catalog keys paths) and the names it held.
 pub(crate) type Listings = HashMap<Vec<u8>, HashSet<Vec<u8>>>;
-
-/// The path bounds of everything under `root` (not the root itself).
-fn below(root: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mut lo = root.to_vec();
-    if !lo.ends_with(b"/") {
-        lo.push(b'/');
-    }
-    let mut hi = lo.clone();
-    if let Some(last) = hi.last_mut() {
-        *last += 1;
-    }
-    (lo, hi)
-}
 
 /// `true` if a listing on the way from a listed directory down to `path` no longer names the
 /// next component: the object was deleted before the set.
@@ -122,7 +110,7 @@ impl Catalog {
              WHERE (a.path = ?1 OR (a.path >= ?2 AND a.path < ?3)) AND s.started_at > ?4",
         )?;
         for root in roots {
-            let (lo, hi) = below(root);
+            let (lo, hi) = under(root);
             let n: i64 = stmt.query_row(params![root, lo, hi, started_at], |r| r.get(0))?;
             if n > 0 {
                 return Ok(true);
@@ -143,7 +131,7 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
         for root in roots {
-            let (lo, hi) = below(root);
+            let (lo, hi) = under(root);
             let gone: Vec<Vec<u8>> = {
                 let mut stmt = tx.prepare_cached(
                     "SELECT path FROM archive WHERE path = ?1 OR (path >= ?2 AND path < ?3)",
@@ -207,8 +195,8 @@ mod tests {
     }
 
     #[test]
-    fn below_bounds_the_subtree() {
-        assert_eq!(below(b"/a"), (b"/a/".to_vec(), b"/a0".to_vec()));
-        assert_eq!(below(b"/"), (b"/".to_vec(), b"0".to_vec()));
+    fn under_bounds_the_subtree() {
+        assert_eq!(under(b"/a"), (b"/a/".to_vec(), b"/a0".to_vec()));
+        assert_eq!(under(b"/"), (b"/".to_vec(), b"0".to_vec()));
     }
 }

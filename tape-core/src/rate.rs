@@ -332,12 +332,13 @@ mod tests {
     #[test]
     fn a_stopped_drive_starts_only_with_half_a_buffer_and_writes_the_rest_out_when_flushed() {
         // 10 MB/s, 1 MB buffer: seven 64 KiB blocks (458,752 bytes) are less than half of it,
-        // so however slowly they come the tape has not moved, and nothing ran dry.
+        // so however slowly they come the tape has not moved, and nothing ran dry (a drive
+        // started by the first would have run dry after each: a block lasts 6.5 ms).
         let mut d = RateModel::new(NullDrive::new(), 10_000_000, 1_000_000);
         let stats = d.stats();
         for _ in 0..7 {
             let _ = d.write_block(&[0; 64 << 10]).unwrap();
-            hold(Duration::from_millis(2));
+            hold(Duration::from_millis(10));
         }
         assert_eq!(stats.underruns(), 0);
         assert_eq!(stats.waited(), Duration::ZERO);

@@ -329,6 +329,29 @@ mod tests {
     }
 
     #[test]
+    fn a_set_run_again_under_its_id_keeps_only_what_it_saw_the_second_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (catalog, first) = open_set(dir.path());
+        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
+        let roots = [b"/t".to_vec()];
+        let held = [row(0), row(1), row(2)];
+        let failed = catalog.close_set_with(first, &end, Some(&roots), &held);
+        assert!(failed.unwrap().is_none());
+        // The same family and number: the same id, as for a set rebuilt or run once more.
+        let again = catalog
+            .begin_set(&SetRecord::new(1, 1, "job", "", "normal", 0, 1))
+            .unwrap();
+        assert_eq!(again, first);
+        let held = [row(1)];
+        let failed = catalog.close_set_with(again, &end, Some(&roots), &held);
+        assert!(failed.unwrap().is_none());
+        assert_eq!(
+            catalog.archive_rows().unwrap(),
+            [(row(1).0, row(1).1, again)]
+        );
+    }
+
+    #[test]
     fn a_set_of_the_file_systems_root_forgets_every_path_it_did_not_see() {
         let dir = tempfile::tempdir().unwrap();
         let (catalog, first) = open_set(dir.path());

@@ -101,7 +101,7 @@ impl<'j> Run<'j> {
             carried: Default::default(),
             errors: 0,
             first_error: None,
-            lookups: Default::default(),
+            entries: 0,
         }))
     }
 

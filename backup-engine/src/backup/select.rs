@@ -16,8 +16,10 @@ use crate::walk::{Entry, EntryKind, Timestamp};
 /// States staged per catalog transaction.
 const STAGE_BATCH: usize = 4096;
 
-/// Archive-state lookups made in one read transaction ([`Catalog::hold_reads`]).
-const LOOKUPS_PER_READ: usize = 4096;
+/// Entries looked at in one read transaction of the archive-state lookups
+/// ([`Catalog::hold_reads`]): bounded in entries, not lookups, so that a long run of
+/// directories or unlooked-at entries does not keep an old snapshot.
+const ENTRIES_PER_READ: usize = 4096;
 
 fn ns(t: Timestamp) -> i64 {
     t.secs
@@ -58,8 +60,8 @@ pub(crate) struct ChangeFilter {
     /// first one's message.
     pub(crate) errors: usize,
     pub(crate) first_error: Option<String>,
-    /// Archive-state lookups made so far.
-    pub(crate) lookups: std::cell::Cell<usize>,
+    /// Entries looked at so far.
+    pub(crate) entries: usize,
 }
 
 impl ChangeFilter {
@@ -80,12 +82,7 @@ impl ChangeFilter {
                 let Some(c) = &self.catalog else {
                     return Ok(true);
                 };
-                let n = self.lookups.get();
-                self.lookups.set(n.wrapping_add(1));
-                if n.is_multiple_of(LOOKUPS_PER_READ) {
-                    c.release_reads()?;
-                    c.hold_reads()?;
-                }
+                c.hold_reads()?;
                 c.archive_state(&key_of(e))?
                     .is_none_or(|was| !was.unchanged(&state_of(e)))
             }
@@ -95,6 +92,13 @@ impl ChangeFilter {
 
 impl EntryFilter for ChangeFilter {
     fn keep(&mut self, e: &mut Entry) -> bool {
+        self.entries = self.entries.wrapping_add(1);
+        if let Some(c) = &self.catalog
+            && self.entries.is_multiple_of(ENTRIES_PER_READ)
+        {
+            // The next lookup starts another (a failure here only delays that).
+            let _ = c.release_reads();
+        }
         if e.kind == EntryKind::Directory {
             return true;
         }
@@ -191,7 +195,7 @@ mod tests {
             carried: HashSet::new(),
             errors: 0,
             first_error: None,
-            lookups: Default::default(),
+            entries: 0,
         };
         let selection = Selection::new([&file], [] as [&str; 0]).unwrap();
         let mut walk = Walk::new(&selection, WalkOptions::default());

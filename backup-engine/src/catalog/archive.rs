@@ -93,9 +93,11 @@ impl Catalog {
     /// that follow share one snapshot and one hold of the WAL's read lock instead of taking
     /// and dropping it each time (the `fcntl` calls were half of a lookup's time, issue 8).
     /// [`release_reads`](Self::release_reads) ends it. Hold it for a bounded number of
-    /// lookups: a checkpoint cannot pass a reader's snapshot, so the WAL grows meanwhile.
+    /// lookups: a checkpoint cannot pass a reader's snapshot, so the WAL grows meanwhile. Only
+    /// in WAL mode (otherwise a reader's lock would hold the other connections' writes off):
+    /// elsewhere each lookup stays a transaction of its own.
     pub(crate) fn hold_reads(&self) -> Result<(), CatalogError> {
-        if self.conn.is_autocommit() {
+        if self.wal && self.conn.is_autocommit() {
             self.conn.execute_batch("BEGIN")?;
         }
         Ok(())
@@ -172,9 +174,30 @@ pub(super) fn archive_staged(
     set: i64,
 ) -> Result<(), CatalogError> {
     let had = any_under(tx, roots)?;
+    if had {
+        forget_own(tx, roots, set)?;
+    }
     promote_stage(tx, run, set)?;
     if had {
         forget_unseen(tx, roots, set)?;
+    }
+    Ok(())
+}
+
+/// Before a set's rows are written: rows under `roots` that already carry its id (an id used
+/// again, as [`Catalog::begin_set`] does for a set run or rebuilt once more) are not what it
+/// saw, and go first, so that [`forget_unseen`] tells what it did not see by the id alone.
+pub(super) fn forget_own(
+    tx: &rusqlite::Connection,
+    roots: &[Vec<u8>],
+    set: i64,
+) -> Result<(), CatalogError> {
+    for root in roots {
+        let (lo, hi) = under(root);
+        tx.execute(
+            "DELETE FROM archive WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) AND set_id = ?4",
+            params![root, lo, hi, set],
+        )?;
     }
     Ok(())
 }
@@ -269,9 +292,43 @@ pub(super) fn promote_stage(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // test set-up
+
     use super::ArchiveState;
+    use crate::catalog::{Catalog, SetEnd, SetRecord, SetStatus};
 
     const S: i64 = 1_000_000_000;
+
+    #[test]
+    fn lookups_held_in_one_read_see_one_snapshot_and_do_not_hold_off_other_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let reader = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+        let writer = reader.reopen().unwrap();
+        let set = writer
+            .begin_set(&SetRecord::new(1, 1, "job", "", "normal", 0, 1))
+            .unwrap();
+        let state = ArchiveState::new(1, 2, 3, 4, 5);
+        writer.stage(set, &[(b"/t/a".to_vec(), state)]).unwrap();
+        reader.hold_reads().unwrap();
+        assert!(!reader.conn.is_autocommit());
+        assert_eq!(reader.archive_state(b"/t/a").unwrap(), None);
+        // The other connection commits at once (blocked, it would wait out its 30 s timeout
+        // and fail), and the held read still sees the state it started with.
+        let start = std::time::Instant::now();
+        let end = SetEnd::new(SetStatus::Complete, 1, 1, 0, 1);
+        writer
+            .close_set(set, &end, Some(&[b"/t".to_vec()]))
+            .unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(reader.archive_state(b"/t/a").unwrap(), None);
+        reader.release_reads().unwrap();
+        assert!(reader.conn.is_autocommit());
+        assert_eq!(reader.archive_state(b"/t/a").unwrap(), Some(state));
+        // Without WAL (a catalog in memory) each lookup stays a transaction of its own.
+        let memory = Catalog::in_memory().unwrap();
+        memory.hold_reads().unwrap();
+        assert!(memory.conn.is_autocommit());
+    }
 
     #[test]
     fn a_known_identity_must_match_exactly() {

@@ -13,7 +13,7 @@
 use rusqlite::params;
 
 use super::archive::{
-    ArchiveState, any_under, archive_held, forget_unseen, promote_stage, storable,
+    ArchiveState, any_under, archive_held, forget_own, forget_unseen, promote_stage, storable,
 };
 use super::{Catalog, CatalogError, MediumRecord, SetStatus};
 
@@ -87,6 +87,9 @@ impl Catalog {
         match archive_roots {
             Some(roots) => {
                 let had = any_under(&tx, roots)?;
+                if had {
+                    forget_own(&tx, roots, set)?;
+                }
                 promote_stage(&tx, set, set)?;
                 // Checked first rather than rolled back to a savepoint: a savepoint journals
                 // every page the rows replace, in a temporary file (issue 8).

@@ -245,6 +245,9 @@ fn upsert_medium(conn: &Connection, m: &MediumRecord) -> Result<(), CatalogError
 #[derive(Debug)]
 pub struct Catalog {
     conn: Connection,
+    /// The database is in WAL mode, where a reader does not hold writers off (see
+    /// [`Catalog::hold_reads`]).
+    wal: bool,
 }
 
 fn tag(text: Option<String>) -> Option<VolumeTag> {
@@ -259,7 +262,8 @@ impl Catalog {
         }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A backup inserts a few rows per file into B-trees far larger than SQLite's default
         // 2 MiB page cache, which then reads the same interior pages back over and over; and
@@ -270,7 +274,8 @@ impl Catalog {
         conn.pragma_update(None, "cache_size", -32_768)?;
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         schema::migrate(&conn)?;
-        Ok(Self { conn })
+        let wal = mode.eq_ignore_ascii_case("wal");
+        Ok(Self { conn, wal })
     }
 
     /// A second connection to the same database (for another thread). An in-memory catalog
@@ -286,7 +291,7 @@ impl Catalog {
     pub fn in_memory() -> Result<Self, CatalogError> {
         let conn = Connection::open_in_memory()?;
         schema::migrate(&conn)?;
-        Ok(Self { conn })
+        Ok(Self { conn, wal: false })
     }
 
     /// Records (or updates) a medium.

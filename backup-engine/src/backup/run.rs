@@ -102,6 +102,7 @@ impl<'j> Run<'j> {
             errors: 0,
             first_error: None,
             entries: 0,
+            dir: None,
         }))
     }
 

@@ -5,7 +5,7 @@
 //! with the modification time put back are all caught. A state rebuilt from the tapes has no
 //! identity (inode 0) and is compared on size and times ([`ArchiveState::unchanged`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 
 use super::BackupType;
@@ -15,6 +15,12 @@ use crate::walk::{Entry, EntryKind, Timestamp};
 
 /// States staged per catalog transaction.
 const STAGE_BATCH: usize = 4096;
+
+/// A directory's archive states are read at once up to this many; above, one by one.
+const DIR_STATES: usize = 1 << 16;
+
+/// A directory's files' archive states, by name.
+pub(crate) type DirStates = HashMap<Vec<u8>, ArchiveState>;
 
 /// Entries looked at in one read transaction of the archive-state lookups
 /// ([`Catalog::hold_reads`]): bounded in entries, not lookups, so that a long run of
@@ -62,18 +68,50 @@ pub(crate) struct ChangeFilter {
     pub(crate) first_error: Option<String>,
     /// Entries looked at so far.
     pub(crate) entries: usize,
+    /// The directory whose files were looked at last (its path and a `/`), and its files'
+    /// archive states read at once (`None`: too many, looked up one by one).
+    pub(crate) dir: Option<(Vec<u8>, Option<DirStates>)>,
 }
 
 impl ChangeFilter {
     fn changed(&mut self, e: &Entry) -> bool {
-        self.change(e).unwrap_or_else(|e| {
+        let looked = match self.kind {
+            BackupType::Incremental | BackupType::Differential if self.catalog.is_some() => self
+                .recorded(e)
+                .map(|was| was.is_none_or(|was| !was.unchanged(&state_of(e)))),
+            _ => self.change(e),
+        };
+        looked.unwrap_or_else(|e| {
             self.errors += 1;
             self.first_error.get_or_insert_with(|| e.to_string());
             true
         })
     }
 
-    /// Whether `e` changed since the archive state; a failing lookup is the caller's to count.
+    /// The recorded state of `e`, from its directory's states read at once (files come
+    /// directory by directory).
+    fn recorded(&mut self, e: &Entry) -> Result<Option<ArchiveState>, CatalogError> {
+        let Some(c) = &self.catalog else {
+            return Ok(None);
+        };
+        c.hold_reads()?;
+        let key = key_of(e);
+        let Some(slash) = key.iter().rposition(|&b| b == b'/') else {
+            return c.archive_state(&key);
+        };
+        let (dir, name) = key.split_at(slash + 1);
+        if self.dir.as_ref().is_none_or(|(d, _)| d != dir) {
+            self.dir = Some((dir.to_vec(), c.archive_children(dir, DIR_STATES)?));
+        }
+        match &self.dir {
+            Some((_, Some(states))) => Ok(states.get(name).copied()),
+            _ => c.archive_state(&key),
+        }
+    }
+
+    /// Whether `e` changed since the archive state, each file looked up by itself (for
+    /// [`reads`](EntryFilter::reads), which asks ahead across directories); a failing lookup
+    /// is the caller's to count.
     fn change(&self, e: &Entry) -> Result<bool, CatalogError> {
         Ok(match self.kind {
             BackupType::Normal | BackupType::Copy => true,
@@ -196,6 +234,7 @@ mod tests {
             errors: 0,
             first_error: None,
             entries: 0,
+            dir: None,
         };
         let selection = Selection::new([&file], [] as [&str; 0]).unwrap();
         let mut walk = Walk::new(&selection, WalkOptions::default());

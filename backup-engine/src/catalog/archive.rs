@@ -1,6 +1,8 @@
 //! The "archive bit" Linux lacks: each file's identity and change state as of the last normal or
 //! incremental backup (mtf.md Table 9, ntbackup-and-peers.md §3).
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::{Catalog, CatalogError};
@@ -87,6 +89,50 @@ impl Catalog {
                 ))
             })
             .optional()?)
+    }
+
+    /// The recorded states of the paths directly in one directory, keyed by name: `dir` is the
+    /// directory's path and a `/`, as the paths in it begin. One pass over the rows below it,
+    /// seeking past each subdirectory's; `None` if it holds more than `max` (look those up one
+    /// by one). A lookup per file cost an incremental backup 18 % of its reader thread.
+    pub(crate) fn archive_children(
+        &self,
+        dir: &[u8],
+        max: usize,
+    ) -> Result<Option<HashMap<Vec<u8>, ArchiveState>>, CatalogError> {
+        if dir.last() != Some(&b'/') {
+            return Ok(None);
+        }
+        let (_, hi) = under(dir);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT path, dev, ino, size, mtime_ns, ctime_ns FROM archive
+             WHERE path >= ?1 AND path < ?2",
+        )?;
+        let mut states = HashMap::new();
+        let mut lo = dir.to_vec();
+        'scan: loop {
+            let mut rows = stmt.query(params![lo, hi])?;
+            while let Some(r) = rows.next()? {
+                // Every path in the range begins with `dir`.
+                let path: Vec<u8> = r.get(0)?;
+                let name = path.get(dir.len()..).unwrap_or_default();
+                if let Some(i) = name.iter().position(|&b| b == b'/') {
+                    // A subdirectory's: go on after all of them ('0' follows '/').
+                    lo = [dir, &name[..i], b"0"].concat();
+                    continue 'scan;
+                }
+                if name.is_empty() {
+                    continue;
+                }
+                let state =
+                    ArchiveState::new(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+                states.insert(name.to_vec(), state);
+                if states.len() > max {
+                    return Ok(None);
+                }
+            }
+            return Ok(Some(states));
+        }
     }
 
     /// Starts a read transaction on this connection if none is open, so that the lookups
@@ -298,6 +344,64 @@ mod tests {
     use crate::catalog::{Catalog, SetEnd, SetRecord, SetStatus};
 
     const S: i64 = 1_000_000_000;
+
+    #[test]
+    fn a_directorys_states_are_read_in_one_pass_without_its_subdirectories() {
+        let catalog = Catalog::in_memory().unwrap();
+        let set = catalog
+            .begin_set(&SetRecord::new(1, 1, "job", "", "normal", 0, 1))
+            .unwrap();
+        let paths: [&[u8]; 11] = [
+            b"/r",
+            b"/r!",
+            b"/r0",
+            b"/q/f",
+            b"/r/f1",
+            b"/r/f2",
+            b"/r/a!",
+            b"/r/a/b",
+            b"/r/sub/x",
+            b"/r/sub/y/z",
+            b"/r/sub0",
+        ];
+        let rows: Vec<_> = (0..)
+            .zip(paths)
+            .map(|(i, p)| (p.to_vec(), ArchiveState::new(1, i, i, 0, 0)))
+            .collect();
+        catalog.stage(set, &rows).unwrap();
+        let end = SetEnd::new(SetStatus::Complete, 1, 1, 0, 1);
+        catalog
+            .close_set(set, &end, Some(&[b"/".to_vec()]))
+            .unwrap();
+        let names = |dir: &[u8], max| {
+            let states = catalog.archive_children(dir, max).unwrap()?;
+            let mut named: Vec<_> = states.into_iter().collect();
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(named)
+        };
+        let state = |i| ArchiveState::new(1, i, i, 0, 0);
+        assert_eq!(
+            names(b"/r/", 10),
+            Some(vec![
+                (b"a!".to_vec(), state(6)),
+                (b"f1".to_vec(), state(4)),
+                (b"f2".to_vec(), state(5)),
+                (b"sub0".to_vec(), state(10)),
+            ])
+        );
+        assert_eq!(
+            names(b"/", 10),
+            Some(vec![
+                (b"r".to_vec(), state(0)),
+                (b"r!".to_vec(), state(1)),
+                (b"r0".to_vec(), state(2)),
+            ])
+        );
+        assert_eq!(names(b"/r/sub/", 10), Some(vec![(b"x".to_vec(), state(8))]));
+        assert_eq!(names(b"/nothing/", 10), Some(Vec::new()));
+        assert_eq!(names(b"/r/", 3), None, "more than the bound");
+        assert_eq!(names(b"/r", 10), None, "not a directory's prefix");
+    }
 
     #[test]
     fn lookups_held_in_one_read_see_one_snapshot_and_do_not_hold_off_other_writers() {

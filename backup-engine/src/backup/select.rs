@@ -100,6 +100,10 @@ impl ChangeFilter {
             return c.archive_state(&key);
         };
         let (dir, name) = key.split_at(slash + 1);
+        if name.is_empty() {
+            // Not a file's path (the scan names only files): as it is.
+            return c.archive_state(&key);
+        }
         if self.dir.as_ref().is_none_or(|(d, _)| d != dir) {
             self.dir = Some((dir.to_vec(), c.archive_children(dir, DIR_STATES)?));
         }

@@ -289,35 +289,34 @@ mod tests {
         }
     }
 
+    /// Closes `set` complete under `roots` with `held`, every row written.
+    fn close(catalog: &Catalog, set: i64, roots: &[&[u8]], held: &[(Vec<u8>, ArchiveState)]) {
+        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
+        let roots: Vec<Vec<u8>> = roots.iter().map(|r| r.to_vec()).collect();
+        let failed = catalog.close_set_with(set, &end, Some(&roots), held);
+        assert!(failed.unwrap().is_none());
+    }
+
+    /// Starts set `number` of family 1.
+    fn begin(catalog: &Catalog, number: u16) -> i64 {
+        let set = SetRecord::new(1, number, "job", "", "incremental", 0, 1);
+        catalog.begin_set(&set).unwrap()
+    }
+
     #[test]
     fn a_later_set_replaces_the_rows_it_saw_and_forgets_those_it_did_not_under_its_roots() {
         let dir = tempfile::tempdir().unwrap();
         let (catalog, first) = open_set(dir.path());
-        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
-        let roots = [b"/t".to_vec()];
         let elsewhere = (b"/u/f".to_vec(), ArchiveState::new(1, 9, 9, 0, 0));
         catalog
             .stage(first, std::slice::from_ref(&elsewhere))
             .unwrap();
-        let held = [row(0), row(1), row(2)];
-        assert!(
-            catalog
-                .close_set_with(first, &end, Some(&roots), &held)
-                .unwrap()
-                .is_none()
-        );
-        let set = SetRecord::new(1, 2, "job", "", "incremental", 0, 1);
-        let second = catalog.begin_set(&set).unwrap();
+        close(&catalog, first, &[b"/t"], &[row(0), row(1), row(2)]);
+        let second = begin(&catalog, 2);
         // Seen again: one staged, one held and changed; row 0's file is gone.
         catalog.stage(second, &[row(1)]).unwrap();
         let changed = (row(2).0, ArchiveState::new(1, 2, 5, 0, 0));
-        let held = [changed.clone()];
-        assert!(
-            catalog
-                .close_set_with(second, &end, Some(&roots), &held)
-                .unwrap()
-                .is_none()
-        );
+        close(&catalog, second, &[b"/t"], std::slice::from_ref(&changed));
         assert_eq!(
             catalog.archive_rows().unwrap(),
             [
@@ -332,43 +331,24 @@ mod tests {
     fn a_set_run_again_under_its_id_keeps_only_what_it_saw_the_second_time() {
         let dir = tempfile::tempdir().unwrap();
         let (catalog, first) = open_set(dir.path());
-        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
-        let roots = [b"/t".to_vec()];
-        let held = [row(0), row(1), row(2)];
-        let failed = catalog.close_set_with(first, &end, Some(&roots), &held);
-        assert!(failed.unwrap().is_none());
+        close(&catalog, first, &[b"/t"], &[row(0), row(1), row(2)]);
         // The same family and number: the same id, as for a set rebuilt or run once more.
-        let again = catalog
-            .begin_set(&SetRecord::new(1, 1, "job", "", "normal", 0, 1))
-            .unwrap();
+        let again = begin(&catalog, 1);
         assert_eq!(again, first);
-        let held = [row(1)];
-        let failed = catalog.close_set_with(again, &end, Some(&roots), &held);
-        assert!(failed.unwrap().is_none());
-        assert_eq!(
-            catalog.archive_rows().unwrap(),
-            [(row(1).0, row(1).1, again)]
-        );
+        close(&catalog, again, &[b"/t"], &[row(1)]);
+        let rows = catalog.archive_rows().unwrap();
+        assert_eq!(rows, [(row(1).0, row(1).1, again)]);
     }
 
     #[test]
     fn a_set_of_the_file_systems_root_forgets_every_path_it_did_not_see() {
         let dir = tempfile::tempdir().unwrap();
         let (catalog, first) = open_set(dir.path());
-        let end = SetEnd::new(SetStatus::Complete, 1, 3, 0, 1);
-        let roots = [b"/".to_vec()];
-        let held = [row(0), row(1)];
-        let failed = catalog.close_set_with(first, &end, Some(&roots), &held);
-        assert!(failed.unwrap().is_none());
-        let set = SetRecord::new(1, 2, "job", "", "incremental", 0, 1);
-        let second = catalog.begin_set(&set).unwrap();
-        let held = [row(1)];
-        let failed = catalog.close_set_with(second, &end, Some(&roots), &held);
-        assert!(failed.unwrap().is_none());
-        assert_eq!(
-            catalog.archive_rows().unwrap(),
-            [(row(1).0, row(1).1, second)]
-        );
+        close(&catalog, first, &[b"/"], &[row(0), row(1)]);
+        let second = begin(&catalog, 2);
+        close(&catalog, second, &[b"/"], &[row(1)]);
+        let rows = catalog.archive_rows().unwrap();
+        assert_eq!(rows, [(row(1).0, row(1).1, second)]);
     }
 
     #[test]

@@ -238,14 +238,7 @@ pub(super) fn forget_own(
     roots: &[Vec<u8>],
     set: i64,
 ) -> Result<(), CatalogError> {
-    for root in roots {
-        let (lo, hi) = under(root);
-        tx.execute(
-            "DELETE FROM archive WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) AND set_id = ?4",
-            params![root, lo, hi, set],
-        )?;
-    }
-    Ok(())
+    delete_under(tx, roots, "set_id = ?4", set)
 }
 
 /// Whether the archive state has rows under `roots` (if not, a set's close has nothing to
@@ -275,12 +268,23 @@ pub(super) fn forget_unseen(
     roots: &[Vec<u8>],
     set: i64,
 ) -> Result<(), CatalogError> {
+    delete_under(tx, roots, "set_id != ?4", set)
+}
+
+/// Deletes the rows under `roots` (each root's own and those below it) for which `test` holds,
+/// `?4` in it being `set`.
+fn delete_under(
+    tx: &rusqlite::Connection,
+    roots: &[Vec<u8>],
+    test: &str,
+    set: i64,
+) -> Result<(), CatalogError> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "DELETE FROM archive WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) AND {test}"
+    ))?;
     for root in roots {
         let (lo, hi) = under(root);
-        tx.execute(
-            "DELETE FROM archive WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) AND set_id != ?4",
-            params![root, lo, hi, set],
-        )?;
+        stmt.execute(params![root, lo, hi, set])?;
     }
     Ok(())
 }

@@ -192,7 +192,8 @@ impl Catalog {
         set: i64,
     ) -> Result<(), CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
-        archive_staged(&tx, run, roots, set)?;
+        // Nothing held: nothing to fail.
+        archive_staged(&tx, run, roots, set, &[])?;
         tx.commit()?;
         Ok(())
     }
@@ -212,41 +213,49 @@ impl Catalog {
     }
 }
 
-/// The body of [`Catalog::commit_archive`], inside the caller's transaction.
+/// Inside the caller's transaction, the state under `roots` becomes what run `run` staged and
+/// the rows `held` in memory, as of set `set` (files gone since are forgotten): the body of
+/// [`Catalog::commit_archive`] and of a set's close. If the held rows cannot be stored, or
+/// writing them fails midway, the error comes back as `Ok(Some(…))` and the state is left
+/// without those not written, as a failed stage leaves it (their files count as changed);
+/// unless SQLite rolled the whole transaction back, which fails the whole.
 pub(super) fn archive_staged(
     tx: &rusqlite::Connection,
     run: i64,
     roots: &[Vec<u8>],
     set: i64,
-) -> Result<(), CatalogError> {
+    held: &[(Vec<u8>, ArchiveState)],
+) -> Result<Option<CatalogError>, CatalogError> {
     let had = any_under(tx, roots)?;
     if had {
         forget_own(tx, roots, set)?;
     }
     promote_stage(tx, run, set)?;
+    // Checked first rather than rolled back to a savepoint: a savepoint journals every page
+    // the rows replace, in a temporary file (issue 8).
+    let held_error = match storable(held).and_then(|()| archive_held(tx, set, held)) {
+        Ok(()) => None,
+        // SQLite rolled the whole transaction back itself (a full disk, an I/O error):
+        // nothing more can go into it.
+        Err(e) if tx.is_autocommit() => return Err(e),
+        Err(e) => Some(e),
+    };
     if had {
         forget_unseen(tx, roots, set)?;
     }
-    Ok(())
+    Ok(held_error)
 }
 
 /// Before a set's rows are written: rows under `roots` that already carry its id (an id used
 /// again, as [`Catalog::begin_set`] does for a set run or rebuilt once more) are not what it
 /// saw, and go first, so that [`forget_unseen`] tells what it did not see by the id alone.
-pub(super) fn forget_own(
-    tx: &rusqlite::Connection,
-    roots: &[Vec<u8>],
-    set: i64,
-) -> Result<(), CatalogError> {
+fn forget_own(tx: &rusqlite::Connection, roots: &[Vec<u8>], set: i64) -> Result<(), CatalogError> {
     delete_under(tx, roots, "set_id = ?4", set)
 }
 
 /// Whether the archive state has rows under `roots` (if not, a set's close has nothing to
 /// forget there, and need not look through the rows it wrote).
-pub(super) fn any_under(
-    tx: &rusqlite::Connection,
-    roots: &[Vec<u8>],
-) -> Result<bool, CatalogError> {
+fn any_under(tx: &rusqlite::Connection, roots: &[Vec<u8>]) -> Result<bool, CatalogError> {
     let mut stmt = tx.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM archive WHERE path = ?1 OR (path >= ?2 AND path < ?3))",
     )?;
@@ -263,7 +272,7 @@ pub(super) fn any_under(
 /// were not seen (their files are gone) and are forgotten. Rows seen are replaced in place:
 /// deleting every row under the roots first and writing them all again cost an incremental
 /// backup of 200,000 unchanged files twice as long at its end (issue 8).
-pub(super) fn forget_unseen(
+fn forget_unseen(
     tx: &rusqlite::Connection,
     roots: &[Vec<u8>],
     set: i64,
@@ -292,7 +301,7 @@ fn delete_under(
 /// Whether SQLite can store every row of `held` (it keeps signed 64-bit integers; device and
 /// inode numbers and sizes are unsigned), checked before any is written so that they are
 /// written all together or not at all.
-pub(super) fn storable(held: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogError> {
+fn storable(held: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogError> {
     use rusqlite::ToSql;
     for (_, s) in held {
         for n in [s.dev, s.ino, s.size] {
@@ -303,7 +312,7 @@ pub(super) fn storable(held: &[(Vec<u8>, ArchiveState)]) -> Result<(), CatalogEr
 }
 
 /// Rows of set `set`'s archive state that its job held in memory instead of staging.
-pub(super) fn archive_held(
+fn archive_held(
     tx: &rusqlite::Connection,
     set: i64,
     held: &[(Vec<u8>, ArchiveState)],

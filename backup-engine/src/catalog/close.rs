@@ -12,9 +12,7 @@
 
 use rusqlite::params;
 
-use super::archive::{
-    ArchiveState, any_under, archive_held, forget_own, forget_unseen, promote_stage, storable,
-};
+use super::archive::{ArchiveState, archive_staged};
 use super::{Catalog, CatalogError, MediumRecord, SetStatus};
 
 /// How a set ended, for [`Catalog::close_set`].
@@ -79,37 +77,17 @@ impl Catalog {
         held: &[(Vec<u8>, ArchiveState)],
     ) -> Result<Option<CatalogError>, CatalogError> {
         let tx = self.conn.unchecked_transaction()?;
-        let mut held_error = None;
         tx.execute(
             "UPDATE sets SET status = ?2, last_sequence = ?3, files = ?4, bytes = ?5, finished_at = ?6 WHERE id = ?1",
             params![set, end.status.name(), end.last_sequence, end.files, end.bytes, end.at],
         )?;
-        match archive_roots {
-            Some(roots) => {
-                let had = any_under(&tx, roots)?;
-                if had {
-                    forget_own(&tx, roots, set)?;
-                }
-                promote_stage(&tx, set, set)?;
-                // Checked first rather than rolled back to a savepoint: a savepoint journals
-                // every page the rows replace, in a temporary file (issue 8).
-                match storable(held).and_then(|()| archive_held(&tx, set, held)) {
-                    Ok(()) => {}
-                    // SQLite rolled the whole transaction back itself (a full disk, an I/O
-                    // error): nothing more can go into it.
-                    Err(e) if tx.is_autocommit() => return Err(e),
-                    // The rows written before a failure are right; those not written are
-                    // forgotten below with the files gone, so their files count as changed.
-                    Err(e) => held_error = Some(e),
-                }
-                if had {
-                    forget_unseen(&tx, roots, set)?;
-                }
-            }
+        let held_error = match archive_roots {
+            Some(roots) => archive_staged(&tx, set, roots, set, held)?,
             None => {
                 tx.execute("DELETE FROM archive_stage WHERE run = ?1", [set])?;
+                None
             }
-        }
+        };
         tape_core::crashpoint::hit("catalog.close.uncommitted");
         tx.commit()?;
         Ok(held_error)
